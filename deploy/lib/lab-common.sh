@@ -1,5 +1,6 @@
 # shellcheck shell=bash
 # Common settings and small helpers for deploy/lab (sourced, not run).
+# shellcheck disable=SC2034  # settings used by deploy/lab and the other lib files
 
 LAB_RUN=/run/flotilla/lab            # namespace files, sockets, pidfiles, exec-roots
 LAB_VAR=/var/lib/flotilla/lab        # docker data-roots, Flotilla state, Kafka state
@@ -60,7 +61,7 @@ dockerd_pid() {
 # pid of a live node-agent of HOST, or nothing
 agent_pid() {
   local p; p=$(read_pidfile "$(host_agent_pidfile "$1")") || return 1
-  pid_alive "$p" && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q 'quarkus-run.jar' && echo "$p"
+  pid_alive "$p" && tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q 'quarkus-run.jar' && echo "$p"
 }
 
 # Does live PID belong to HOST? (in its network or mount namespace, in its container cgroup, or
@@ -68,12 +69,12 @@ agent_pid() {
 pid_of_host() {
   local pid=$1 h=$2 ino
   pid_alive "$pid" || return 1
-  for k in net mnt; do
+  for k in net mnt uts; do
     ino=$(ns_inode "$(host_ns "$h" $k)") || continue
     [[ $(readlink "/proc/$pid/ns/$k" 2>/dev/null) == "$k:[$ino]" ]] && return 0
   done
   grep -q -- ":$(host_cgroup "$h")/" "/proc/$pid/cgroup" 2>/dev/null && return 0
-  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "FLOTILLA_NODE=$h"
+  tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "FLOTILLA_NODE=$h"
 }
 
 # inode of a live namespace file (bind-mounted nsfs), fails if it is not mounted
@@ -83,16 +84,19 @@ ns_inode() {
 }
 ns_alive() { ns_inode "$1" >/dev/null; }
 
-# Every live process of HOST: in its network namespace, in its mount namespace, in its
+# Every live process of HOST: in its network, mount or UTS namespace, in its
 # container cgroup (cgroup v1 or v2), or named in a pidfile of its pids/ dir (checked as above).
 host_pids() {
-  local h=$1 net mnt pf p
+  local h=$1 net mnt uts pf p
   net=$(ns_inode "$(host_ns "$h" net)") || net=none
   mnt=$(ns_inode "$(host_ns "$h" mnt)") || mnt=none
+  uts=$(ns_inode "$(host_ns "$h" uts)") || uts=none
   {
+    # the UTS namespace catches what runs under `ip netns exec` inside the host (new net+mnt ns)
     # shellcheck disable=SC2012
-    ls -l /proc/[0-9]*/ns/net /proc/[0-9]*/ns/mnt 2>/dev/null |
-      awk -v a="net:[$net]" -v b="mnt:[$mnt]" '$NF == a || $NF == b { split($(NF-2), x, "/"); print x[3] }'
+    ls -l /proc/[0-9]*/ns/net /proc/[0-9]*/ns/mnt /proc/[0-9]*/ns/uts 2>/dev/null |
+      awk -v a="net:[$net]" -v b="mnt:[$mnt]" -v c="uts:[$uts]" \
+        '$NF == a || $NF == b || $NF == c { split($(NF-2), x, "/"); print x[3] }'
     grep -l -- ":$(host_cgroup "$h")/" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3
     for pf in "$(host_pids_dir "$h")"/*.pid "$(host_dockerd_pidfile "$h")"; do
       p=$(read_pidfile "$pf") && pid_of_host "$p" "$h" && echo "$p"

@@ -40,6 +40,30 @@ clean_docker_leftovers() {
   rm -rf "$d/containerd-run/s"
 }
 
+# After a restart over a killed dockerd, docker re-creates the files of the dead containers'
+# sandboxes under <exec-root>/netns without mounting a namespace on them; `ip netns list` in the
+# host then complains about them. Remove such empty files (docker sandbox names only, 12 hex
+# digits, not mounted, seen unmounted twice half a second apart).
+clean_stale_sandbox_files() {
+  local h=$1
+  ns_alive "$(host_ns "$h" mnt)" || return 0
+  in_host "$h" /bin/sh -c '
+    dir=$1/netns
+    stale() {
+      for f in "$dir"/*; do
+        n=${f##*/}
+        case "$n" in *[!0-9a-f]*) continue;; esac
+        [ ${#n} -eq 12 ] && [ -f "$f" ] && ! mountpoint -q "$f" && echo "$f"
+      done
+    }
+    first=$(stale)
+    [ -n "$first" ] || exit 0
+    sleep 0.5
+    for f in $(stale); do
+      case " $(echo $first) " in *" $f "*) rm -f "$f";; esac
+    done' sh "$(host_exec_root "$h")"
+}
+
 start_dockerd() {
   local h=$1 d exec data logd
   d=$(host_run "$h"); exec=$(host_exec_root "$h"); data=$(host_data_root "$h"); logd=$(host_log_dir "$h")
