@@ -37,6 +37,33 @@ public interface StateStore {
      */
     Watch watch(Set<Kind> kinds, long fromIndex, Consumer<WatchResponse> listener);
 
+    /**
+     * As {@link #watch(Set, long, Consumer)}, and onError is called (once, last) when the watch ends on
+     * its own: FAILED_PRECONDITION when fromIndex is no longer in the history, when the watcher fell too
+     * far behind, or when this manager's state was replaced by a snapshot (watch again from 0).
+     */
+    default Watch watch(Set<Kind> kinds, long fromIndex, Consumer<WatchResponse> listener, Consumer<Throwable> onError) {
+        return watch(kinds, fromIndex, listener);
+    }
+
+    /** Objects of a kind matching every filter, with the index they reflect (one consistent view). */
+    default Listing listing(Kind kind, Map<String, String> filters) {
+        long at = index();
+        return new Listing(list(kind, filters), at);
+    }
+
+    /**
+     * Completes once this manager has applied everything committed before the call (a linearizable read
+     * may follow); fails like apply when there is no quorum.
+     */
+    default CompletionStage<Long> readBarrier() {
+        return java.util.concurrent.CompletableFuture.completedFuture(index());
+    }
+
+    /** A list and the store index it reflects. */
+    record Listing(List<StoredObject> objects, long index) {
+    }
+
     /** A registered watch; close to stop it. */
     interface Watch extends AutoCloseable {
         @Override

@@ -1,0 +1,57 @@
+package io.flotilla.state;
+
+import io.flotilla.state.raft.RaftConfig;
+import io.flotilla.state.raft.RaftStateStore;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+
+/** Makes this manager's Raft store from configuration and starts it with the process. */
+@ApplicationScoped
+public class StoreProducer {
+    private static final Logger LOG = Logger.getLogger(StoreProducer.class);
+
+    @ConfigProperty(name = "flotilla.raft.id")
+    String raftId;
+    @ConfigProperty(name = "flotilla.raft.members", defaultValue = " ")
+    String members;
+    @ConfigProperty(name = "flotilla.raft.advertise")
+    String advertise;
+    @ConfigProperty(name = "flotilla.raft.bind")
+    String bind;
+    @ConfigProperty(name = "flotilla.raft.port")
+    int port;
+    @ConfigProperty(name = "flotilla.data")
+    String dataDir;
+    @ConfigProperty(name = "flotilla.raft.fsync")
+    boolean fsync;
+    @ConfigProperty(name = "flotilla.raft.snapshot-every")
+    long snapshotEvery;
+    @ConfigProperty(name = "flotilla.raft.write-timeout-ms")
+    long writeTimeoutMs;
+    @ConfigProperty(name = "flotilla.store.history-events")
+    int historyEvents;
+
+    @Produces
+    @Singleton
+    @Startup
+    RaftStateStore store() throws Exception {
+        RaftConfig config = new RaftConfig(raftId, RaftConfig.parseMembers(members, raftId, advertise, port), bind, port,
+                advertise, Path.of(dataDir, "raft"), fsync, snapshotEvery, writeTimeoutMs);
+        RaftStateStore store = new RaftStateStore(config, historyEvents);
+        store.start();
+        LOG.infof("raft member %s started: members=%s bind=%s:%d advertise=%s data=%s fsync=%s", raftId, config.members(),
+                bind, port, advertise, config.dataDir(), fsync);
+        return store;
+    }
+
+    void close(@Disposes RaftStateStore store) {
+        store.close();
+    }
+}

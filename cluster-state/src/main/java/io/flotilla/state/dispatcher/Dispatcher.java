@@ -1,0 +1,332 @@
+package io.flotilla.state.dispatcher;
+
+import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.NodeDescription;
+import io.flotilla.contracts.v1.Task;
+import io.flotilla.contracts.v1.TaskStatusUpdate;
+import io.flotilla.contracts.v1.WatchResponse;
+import io.flotilla.state.store.StateStore;
+import org.jboss.logging.Logger;
+
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The manager's end of the agents' sessions, without the transport: registration, the assignment
+ * sets (from one shared watch of tasks and nodes, debounced), heartbeats and node liveness, and the
+ * agents' status reports.
+ */
+public final class Dispatcher implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Dispatcher.class);
+    private static final String ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final StateStore store;
+    private final DispatcherConfig config;
+    private final ScheduledExecutorService executor;
+    private final LongSupplier clock;
+    private final NodeLiveness liveness;
+    private final NodeStatusWriter nodes;
+    private final TaskStatusBatcher statuses;
+
+    private final Object lock = new Object();       // the index, sessions, dirty set; never held while calling the store
+    private final Object watchLock = new Object();
+    private final AssignmentIndex index = new AssignmentIndex();
+    private final Set<String> dirty = new HashSet<>();
+    private final Map<String, Session> sessions = new HashMap<>();          // by node id, guarded by lock
+    private final Map<String, Long> ownVersions = new ConcurrentHashMap<>(); // node version after our last READY write
+    private StateStore.Watch watch;
+    private boolean flushScheduled;
+    private ScheduledFuture<?> livenessLoop;
+    private volatile boolean closed;
+
+    public Dispatcher(StateStore store, DispatcherConfig config, ScheduledExecutorService executor, LongSupplier clockMs) {
+        this.store = store;
+        this.config = config;
+        this.executor = executor;
+        this.clock = clockMs;
+        this.liveness = new NodeLiveness(clockMs, config.nodeDownGraceMs());
+        this.nodes = new NodeStatusWriter(store, clockMs, config.maxRetries());
+        this.statuses = new TaskStatusBatcher(store, executor, clockMs, config.statusBatchMs(), config.maxRetries());
+    }
+
+    /** Starts the node-liveness loop (when enabled). */
+    public void start() {
+        if (config.livenessEnabled()) {
+            long every = config.livenessCheckMs();
+            livenessLoop = executor.scheduleWithFixedDelay(this::checkLivenessSafely, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    public DispatcherConfig config() {
+        return config;
+    }
+
+    /**
+     * Registers a node: writes it READY with its address and description, and returns its session,
+     * which starts sending assignments once {@link Session#start()} is called.
+     */
+    public CompletionStage<Session> register(String nodeId, NodeDescription description, String addr, SessionSink sink) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("dispatcher stopped"));
+        }
+        if (nodeId == null || nodeId.isBlank()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("register without a node id"));
+        }
+        try {
+            ensureWatch();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return nodes.markReady(nodeId, description, addr).thenApply(version -> {
+            ownVersions.put(nodeId, version);
+            liveness.seen(nodeId);
+            return new Session(newId(), nodeId, description, addr, sink);
+        });
+    }
+
+    private void ensureWatch() {
+        synchronized (watchLock) {
+            if (watch == null) {
+                watch = store.watch(Set.of(Kind.KIND_TASK, Kind.KIND_NODE), 0, this::onWatch);
+            }
+        }
+    }
+
+    private void onWatch(WatchResponse response) {
+        synchronized (lock) {
+            Set<String> touched = index.apply(response);
+            if (index.ready()) {
+                for (String node : touched) {
+                    if (sessions.containsKey(node)) {
+                        dirty.add(node);
+                    }
+                }
+                scheduleFlushLocked();
+            }
+        }
+    }
+
+    private void scheduleFlushLocked() {
+        if (!flushScheduled && !dirty.isEmpty() && !closed) {
+            flushScheduled = true;
+            executor.schedule(this::flush, config.debounceMs(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Sends the assignment set to every dirty node whose set changed. */
+    void flush() {
+        Map<Session, List<Task>> out = new HashMap<>();
+        long at;
+        synchronized (lock) {
+            flushScheduled = false;
+            at = index.index();
+            for (String node : dirty) {
+                Session s = sessions.get(node);
+                if (s != null) {
+                    out.put(s, index.assignments(node));
+                }
+            }
+            dirty.clear();
+        }
+        out.forEach((s, tasks) -> s.send(tasks, at));
+    }
+
+    /** Looks for nodes silent for the grace period and marks them DOWN (the liveness loop's step). */
+    void checkLiveness() {
+        for (String nodeId : liveness.expire()) {
+            boolean sessionHere;
+            synchronized (lock) {
+                Session s = sessions.get(nodeId);
+                sessionHere = s != null && s.open;
+            }
+            long own = ownVersions.getOrDefault(nodeId, 0L);
+            LOG.infof("node %s: no heartbeat for %d ms", nodeId, config.nodeDownGraceMs());
+            nodes.markDown(nodeId, own, sessionHere).whenComplete((result, error) -> {
+                if (error != null) {
+                    LOG.warnf("node %s: %s; trying again", nodeId, error.getMessage());
+                    liveness.retry(nodeId);
+                } else if (result == NodeStatusWriter.DownResult.MARKED) {
+                    LOG.infof("node %s is down (heartbeat failure)", nodeId);
+                } else if (result == NodeStatusWriter.DownResult.GONE || result == NodeStatusWriter.DownResult.MOVED) {
+                    LOG.infof("node %s: %s, no longer watched here", nodeId,
+                            result == NodeStatusWriter.DownResult.GONE ? "removed" : "session moved to another manager");
+                    liveness.forget(nodeId);
+                    ownVersions.remove(nodeId);
+                }
+            });
+        }
+    }
+
+    private void checkLivenessSafely() {
+        try {
+            checkLiveness();
+        } catch (RuntimeException e) {
+            LOG.warn("liveness check failed", e);
+        }
+    }
+
+    /** ip:2377 of every manager, as the store knows them. */
+    public List<String> managers() {
+        synchronized (lock) {
+            return index.managers();
+        }
+    }
+
+    /** Status reports refused because the task was another node's. */
+    public long refusedForeignReports() {
+        return statuses.refusedForeign();
+    }
+
+    /** Status reports ignored because the task did not exist. */
+    public long refusedUnknownReports() {
+        return statuses.refusedUnknown();
+    }
+
+    /** Task status writes accepted by the store. */
+    public long appliedReports() {
+        return statuses.applied();
+    }
+
+    /** Number of open sessions on this manager. */
+    public int sessionCount() {
+        synchronized (lock) {
+            return sessions.size();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (livenessLoop != null) {
+            livenessLoop.cancel(false);
+        }
+        synchronized (watchLock) {
+            if (watch != null) {
+                watch.close();
+                watch = null;
+            }
+        }
+        synchronized (lock) {
+            sessions.clear();
+        }
+    }
+
+    private static String newId() {
+        char[] c = new char[25];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length()));
+        }
+        return new String(c);
+    }
+
+    /** One agent's session on this manager. */
+    public final class Session {
+        private final String id;
+        private final String nodeId;
+        private final NodeDescription description;
+        private final String addr;
+        private final SessionSink sink;
+        private volatile boolean open = true;
+        private List<Task> lastSent;      // guarded by this
+
+        private Session(String id, String nodeId, NodeDescription description, String addr, SessionSink sink) {
+            this.id = id;
+            this.nodeId = nodeId;
+            this.description = description;
+            this.addr = addr;
+            this.sink = sink;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public String nodeId() {
+            return nodeId;
+        }
+
+        public long heartbeatPeriodMs() {
+            return config.heartbeatPeriodMs();
+        }
+
+        public List<String> managers() {
+            return Dispatcher.this.managers();
+        }
+
+        /** Takes the session into service (after SessionStarted went out): assignments start to flow. */
+        public void start() {
+            Session replaced;
+            synchronized (lock) {
+                if (!open) {
+                    return;
+                }
+                replaced = sessions.put(nodeId, this);
+                if (index.ready()) {
+                    dirty.add(nodeId);
+                }
+            }
+            if (replaced != null && replaced != this) {
+                replaced.open = false;
+                replaced.sink.replaced();
+            }
+            if (index.ready()) {
+                flush(); // the first set at once, not after the debounce
+            }
+        }
+
+        /** A heartbeat: the node is alive; if it had been declared DOWN, it is READY again. */
+        public void heartbeat() {
+            if (!open) {
+                return;
+            }
+            if (liveness.seen(nodeId)) {
+                LOG.infof("node %s: heartbeats again", nodeId);
+                nodes.markReady(nodeId, description, addr).whenComplete((version, error) -> {
+                    if (error != null) {
+                        LOG.warnf("node %s: %s", nodeId, error.getMessage());
+                    } else {
+                        ownVersions.put(nodeId, version);
+                    }
+                });
+            }
+        }
+
+        /** Task status from the agent (applied only to this node's own tasks). */
+        public void report(List<TaskStatusUpdate> updates) {
+            if (open && !updates.isEmpty()) {
+                statuses.submit(nodeId, updates);
+            }
+        }
+
+        /** The stream ended (cleanly or not): stop sending. The node goes DOWN only by the grace period. */
+        public void close() {
+            open = false;
+            synchronized (lock) {
+                sessions.remove(nodeId, this);
+            }
+        }
+
+        private void send(List<Task> tasks, long at) {
+            synchronized (this) {
+                if (!open || tasks.equals(lastSent)) {
+                    return;
+                }
+                lastSent = tasks;
+                sink.assignments(tasks, at);
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.flotilla.state.dispatcher;
+
+import io.flotilla.contracts.v1.AgentMessage;
+import io.flotilla.contracts.v1.Assignments;
+import io.flotilla.contracts.v1.DispatcherGrpc;
+import io.flotilla.contracts.v1.ManagerMessage;
+import io.flotilla.contracts.v1.Register;
+import io.flotilla.contracts.v1.SessionStarted;
+import io.flotilla.contracts.v1.Task;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+
+/**
+ * gRPC {@code Dispatcher.Session}: decodes the agent's messages into calls on the {@link Dispatcher}
+ * and encodes its assignments. The first message must be a Register. Every Heartbeat is answered
+ * with SessionStarted again (same session id, the current managers), so that an agent can tell a
+ * dead manager from a quiet one.
+ */
+@GrpcService
+public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
+
+    private static final Logger LOG = Logger.getLogger(DispatcherGrpcService.class);
+
+    private final Dispatcher dispatcher;
+
+    @Inject
+    public DispatcherGrpcService(Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+    }
+
+    @Override
+    public StreamObserver<AgentMessage> session(StreamObserver<ManagerMessage> responses) {
+        return new Stream(responses);
+    }
+
+    /** One agent's stream. */
+    private final class Stream implements StreamObserver<AgentMessage>, SessionSink {
+        private final StreamObserver<ManagerMessage> out;
+        private boolean registering;          // guarded by this
+        private boolean ended;                // guarded by this
+        private Dispatcher.Session session;   // guarded by this
+
+        Stream(StreamObserver<ManagerMessage> out) {
+            this.out = out;
+        }
+
+        @Override
+        public void onNext(AgentMessage message) {
+            switch (message.getMsgCase()) {
+                case REGISTER -> register(message.getRegister());
+                case HEARTBEAT -> heartbeat();
+                case STATUS -> {
+                    Dispatcher.Session s = current();
+                    if (s == null) {
+                        fail(Status.FAILED_PRECONDITION.withDescription("the first message must be Register"));
+                    } else {
+                        s.report(message.getStatus().getUpdatesList());
+                    }
+                }
+                default -> fail(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
+            }
+        }
+
+        private void register(Register r) {
+            synchronized (this) {
+                if (registering || session != null) {
+                    LOG.warnf("node %s: a second Register on one stream, ignored", r.getNodeId());
+                    return;
+                }
+                registering = true;
+            }
+            dispatcher.register(r.getNodeId(), r.getDescription(), r.getAddr(), this).whenComplete((s, error) -> {
+                if (error != null) {
+                    LOG.warnf("node %s: registration failed: %s", r.getNodeId(), error.getMessage());
+                    fail(Status.UNAVAILABLE.withDescription("registration failed: " + error.getMessage()));
+                    return;
+                }
+                synchronized (this) {
+                    if (ended) {
+                        s.close();
+                        return;
+                    }
+                    session = s;
+                    out.onNext(started(s));
+                }
+                LOG.infof("node %s (%s, %s) registered, session %s", r.getNodeId(), r.getDescription().getHostname(),
+                        r.getAddr(), s.id());
+                s.start();
+            });
+        }
+
+        private void heartbeat() {
+            Dispatcher.Session s = current();
+            if (s == null) {
+                synchronized (this) {
+                    if (registering) {
+                        return; // a heartbeat racing the registration's write
+                    }
+                }
+                fail(Status.FAILED_PRECONDITION.withDescription("the first message must be Register"));
+                return;
+            }
+            s.heartbeat();
+            send(started(s));
+        }
+
+        private ManagerMessage started(Dispatcher.Session s) {
+            return ManagerMessage.newBuilder().setStarted(SessionStarted.newBuilder()
+                    .setSessionId(s.id()).setNodeId(s.nodeId()).setHeartbeatPeriodMs(s.heartbeatPeriodMs())
+                    .addAllManagers(s.managers())).build();
+        }
+
+        private synchronized Dispatcher.Session current() {
+            return session;
+        }
+
+        @Override
+        public void assignments(List<Task> tasks, long index) {
+            send(ManagerMessage.newBuilder().setAssignments(Assignments.newBuilder().addAllTasks(tasks).setIndex(index)).build());
+        }
+
+        @Override
+        public void replaced() {
+            fail(Status.ABORTED.withDescription("replaced by a newer session of this node"));
+        }
+
+        private synchronized void send(ManagerMessage m) {
+            if (ended) {
+                return;
+            }
+            try {
+                out.onNext(m);
+            } catch (RuntimeException e) {
+                LOG.debugf("session send failed: %s", e.getMessage());
+                endLocked();
+            }
+        }
+
+        private synchronized void fail(Status status) {
+            if (ended) {
+                return;
+            }
+            endLocked();
+            try {
+                out.onError(status.asRuntimeException());
+            } catch (RuntimeException ignored) {
+                // the stream is gone already
+            }
+        }
+
+        private void endLocked() {
+            ended = true;
+            if (session != null) {
+                session.close();
+            }
+        }
+
+        @Override
+        public synchronized void onError(Throwable t) {
+            if (session != null) {
+                LOG.infof("node %s: session %s broke: %s", session.nodeId(), session.id(), Status.fromThrowable(t).getCode());
+            }
+            endLocked();
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            if (!ended) {
+                endLocked();
+                try {
+                    out.onCompleted();
+                } catch (RuntimeException ignored) {
+                    // the stream is gone already
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package io.flotilla.state.dispatcher;
+
+import io.flotilla.contracts.v1.ApplyRequest;
+import io.flotilla.contracts.v1.Change;
+import io.flotilla.contracts.v1.ChangeOutcome;
+import io.flotilla.contracts.v1.ChangeResult;
+import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.Meta;
+import io.flotilla.contracts.v1.Node;
+import io.flotilla.contracts.v1.NodeAvailability;
+import io.flotilla.contracts.v1.NodeDescription;
+import io.flotilla.contracts.v1.NodeRole;
+import io.flotilla.contracts.v1.NodeSpec;
+import io.flotilla.contracts.v1.NodeState;
+import io.flotilla.contracts.v1.NodeStatus;
+import io.flotilla.contracts.v1.Op;
+import io.flotilla.contracts.v1.StoredObject;
+import io.flotilla.state.store.StateStore;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.LongSupplier;
+
+/**
+ * Writes a node's status (READY at registration or when heartbeats resume, DOWN when they stop) by
+ * compare-and-set on the node's version, reading fresh state again after a conflict.
+ */
+final class NodeStatusWriter {
+
+    static final String HEARTBEAT_FAILURE = "heartbeat failure";
+
+    /** What a DOWN attempt did. */
+    enum DownResult { MARKED, ALREADY_DOWN, GONE, MOVED }
+
+    private final StateStore store;
+    private final LongSupplier clock;
+    private final int maxRetries;
+
+    NodeStatusWriter(StateStore store, LongSupplier clockMs, int maxRetries) {
+        this.store = store;
+        this.clock = clockMs;
+        this.maxRetries = maxRetries;
+    }
+
+    /**
+     * Creates the node if absent (a worker, active, no name) or updates it: status READY, the address
+     * and the description the agent sent. Completes with the node's version after the write.
+     */
+    CompletionStage<Long> markReady(String nodeId, NodeDescription description, String addr) {
+        return markReady(nodeId, description, addr, 0);
+    }
+
+    private CompletionStage<Long> markReady(String nodeId, NodeDescription description, String addr, int attempt) {
+        Optional<Node> current = readNode(nodeId);
+        long now = clock.getAsLong();
+        NodeStatus ready = NodeStatus.newBuilder().setState(NodeState.NODE_READY).setAddr(addr).build();
+        Change change;
+        if (current.isEmpty()) {
+            Node created = Node.newBuilder()
+                    .setMeta(Meta.newBuilder().setId(nodeId).setCreatedAtMs(now).setUpdatedAtMs(now))
+                    .setSpec(NodeSpec.newBuilder().setName("").setDesiredRole(NodeRole.ROLE_WORKER)
+                            .setAvailability(NodeAvailability.AVAILABILITY_ACTIVE))
+                    .setRole(NodeRole.ROLE_WORKER)
+                    .setDescription(description)
+                    .setStatus(ready)
+                    .build();
+            change = Change.newBuilder().setOp(Op.OP_CREATE).setKind(Kind.KIND_NODE).setId(nodeId)
+                    .setExpectedVersion(0).setObject(StoredObject.newBuilder().setNode(created)).build();
+        } else {
+            Node n = current.get();
+            Node updated = n.toBuilder()
+                    .setMeta(n.getMeta().toBuilder().setUpdatedAtMs(now))
+                    .setDescription(description)
+                    .setStatus(ready)
+                    .build();
+            change = update(n, updated);
+        }
+        return applyOne(change).thenCompose(outcome -> {
+            if (outcome.getResult() == ChangeResult.RESULT_OK) {
+                return CompletableFuture.completedFuture(outcome.getCurrentVersion());
+            }
+            if (retryable(outcome) && attempt + 1 < maxRetries) {
+                return markReady(nodeId, description, addr, attempt + 1);
+            }
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "cannot register node " + nodeId + ": " + outcome.getResult() + " " + outcome.getMessage()));
+        });
+    }
+
+    /**
+     * Sets the node DOWN ("heartbeat failure"). When this manager no longer holds the node's session
+     * and the node changed since this manager last wrote it (ownVersion), another manager has most
+     * likely taken the session over: then nothing is written (MOVED).
+     */
+    CompletionStage<DownResult> markDown(String nodeId, long ownVersion, boolean sessionHere) {
+        return markDown(nodeId, ownVersion, sessionHere, 0);
+    }
+
+    private CompletionStage<DownResult> markDown(String nodeId, long ownVersion, boolean sessionHere, int attempt) {
+        Optional<Node> current = readNode(nodeId);
+        if (current.isEmpty()) {
+            return CompletableFuture.completedFuture(DownResult.GONE);
+        }
+        Node n = current.get();
+        if (n.getStatus().getState() == NodeState.NODE_DOWN) {
+            return CompletableFuture.completedFuture(DownResult.ALREADY_DOWN);
+        }
+        if (!sessionHere && ownVersion != 0 && n.getMeta().getVersion() != ownVersion) {
+            return CompletableFuture.completedFuture(DownResult.MOVED);
+        }
+        Node down = n.toBuilder()
+                .setMeta(n.getMeta().toBuilder().setUpdatedAtMs(clock.getAsLong()))
+                .setStatus(n.getStatus().toBuilder().setState(NodeState.NODE_DOWN).setMessage(HEARTBEAT_FAILURE))
+                .build();
+        return applyOne(update(n, down)).thenCompose(outcome -> {
+            switch (outcome.getResult()) {
+                case RESULT_OK:
+                    return CompletableFuture.completedFuture(DownResult.MARKED);
+                case RESULT_NOT_FOUND:
+                    return CompletableFuture.completedFuture(DownResult.GONE);
+                default:
+                    if (outcome.getResult() == ChangeResult.RESULT_CONFLICT && attempt + 1 < maxRetries) {
+                        // fresh state: if it changed under us, the ownership test above applies again
+                        return markDown(nodeId, sessionHere ? 0 : ownVersion, sessionHere, attempt + 1);
+                    }
+                    return CompletableFuture.failedFuture(new IllegalStateException(
+                            "cannot mark node " + nodeId + " down: " + outcome.getResult() + " " + outcome.getMessage()));
+            }
+        });
+    }
+
+    private Optional<Node> readNode(String nodeId) {
+        return store.get(Kind.KIND_NODE, nodeId).filter(StoredObject::hasNode).map(StoredObject::getNode);
+    }
+
+    private static Change update(Node before, Node after) {
+        return Change.newBuilder().setOp(Op.OP_UPDATE).setKind(Kind.KIND_NODE).setId(before.getMeta().getId())
+                .setExpectedVersion(before.getMeta().getVersion())
+                .setObject(StoredObject.newBuilder().setNode(after)).build();
+    }
+
+    private static boolean retryable(ChangeOutcome o) {
+        return o.getResult() == ChangeResult.RESULT_CONFLICT || o.getResult() == ChangeResult.RESULT_ALREADY_EXISTS
+                || o.getResult() == ChangeResult.RESULT_NOT_FOUND;
+    }
+
+    private CompletionStage<ChangeOutcome> applyOne(Change change) {
+        return store.apply(ApplyRequest.newBuilder().addChanges(change).build())
+                .thenApply(r -> r.getOutcomesCount() > 0 ? r.getOutcomes(0)
+                        : ChangeOutcome.newBuilder().setResult(ChangeResult.RESULT_ABORTED).setMessage("no outcome").build());
+    }
+}

@@ -1,0 +1,207 @@
+package io.flotilla.state.kafka;
+
+import com.google.protobuf.util.JsonFormat;
+import io.flotilla.contracts.v1.StateEvent;
+import io.flotilla.contracts.v1.WatchResponse;
+import io.flotilla.state.raft.RaftStateStore;
+import io.flotilla.state.store.StateStore;
+import io.flotilla.state.store.StoreException;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The outbox to Kafka (schemas/state-event.v1.md): on the leader only, every committed change in index
+ * order to the one partition of flotilla.state.v1. On becoming leader (and after any Kafka error) it
+ * reads the last record of the partition and resumes right after it from the store's history, so no
+ * event is skipped or reordered across a change of leader (at least once: consumers drop what they
+ * have seen by index and position). It never blocks apply: it follows the store through a watch.
+ */
+@ApplicationScoped
+public class StateEventPublisher {
+    private static final Logger LOG = Logger.getLogger(StateEventPublisher.class);
+    private static final String INDEX_HEADER = "flotilla_index";
+
+    @Inject
+    RaftStateStore store;
+    @ConfigProperty(name = "flotilla.kafka.enabled", defaultValue = "true")
+    boolean enabled;
+    @ConfigProperty(name = "flotilla.kafka.topic", defaultValue = "flotilla.state.v1")
+    String topic;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    private volatile boolean running;
+    private Thread thread;
+
+    void onStart(@Observes StartupEvent e) {
+        if (!enabled) {
+            LOG.info("state events to Kafka disabled (flotilla.kafka.enabled=false)");
+            return;
+        }
+        running = true;
+        thread = new Thread(this::run, "state-event-publisher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void onStop(@Observes ShutdownEvent e) {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    private void run() {
+        long backoff = 200;
+        while (running) {
+            try {
+                if (!store.node().isLeader()) {
+                    Thread.sleep(200);
+                    continue;
+                }
+                publishWhileLeader();
+                backoff = 200;
+            } catch (InterruptedException ie) {
+                return;
+            } catch (Exception ex) {
+                LOG.warnf("publishing state events: %s; retrying in %d ms", ex.toString(), backoff);
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 5000);
+            }
+        }
+    }
+
+    /** Where the topic ends: the last published store index and position in its batch (0, -1 when empty). */
+    record Position(long index, int position) {
+    }
+
+    Position lastPublished() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        p.put("enable.auto.commit", "false");
+        p.put("isolation.level", "read_committed");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+            if (c.partitionsFor(topic, Duration.ofSeconds(5)).isEmpty()) {
+                return new Position(0, -1);
+            }
+            TopicPartition tp = new TopicPartition(topic, 0);
+            long end = c.endOffsets(List.of(tp), Duration.ofSeconds(5)).get(tp);
+            if (end == 0) {
+                return new Position(0, -1);
+            }
+            c.assign(List.of(tp));
+            c.seek(tp, Math.max(0, end - 50)); // the last record may be a transaction marker: read a few back
+            Position last = new Position(0, -1);
+            long deadline = System.currentTimeMillis() + 5000;
+            while (c.position(tp) < end && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    Header h = r.headers().lastHeader(INDEX_HEADER);
+                    Header id = r.headers().lastHeader("ce_id");
+                    if (h != null) {
+                        long index = Long.parseLong(new String(h.value(), StandardCharsets.UTF_8));
+                        int pos = id == null ? Integer.MAX_VALUE : Integer.parseInt(new String(id.value(), StandardCharsets.UTF_8).split("-")[1]);
+                        last = new Position(index, pos);
+                    }
+                }
+            }
+            return last;
+        }
+    }
+
+    private void publishWhileLeader() throws Exception {
+        Position last = lastPublished();
+        LinkedBlockingQueue<WatchResponse> queue = new LinkedBlockingQueue<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        long from = Math.max(0, last.index() - 1);
+        StateStore.Watch watch;
+        try {
+            watch = store.watch(Set.of(), from, queue::add, failure::set);
+        } catch (StoreException e) {
+            // the history no longer reaches back there: the current state, as a snapshot, then on
+            LOG.warnf("history does not reach index %d: publishing a snapshot of the state first", last.index());
+            watch = store.watch(Set.of(), 0, queue::add, failure::set);
+        }
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        JsonFormat.Printer json = JsonFormat.printer().omittingInsignificantWhitespace();
+        LOG.infof("leader: publishing state events to %s after index %d", topic, last.index());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+            while (running && store.node().isLeader() && failure.get() == null) {
+                WatchResponse msg = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (msg == null) {
+                    continue;
+                }
+                int position = 0;
+                for (StateEvent e : msg.getEventsList()) {
+                    int pos = position++;
+                    if (e.getIndex() < last.index() || e.getIndex() == last.index() && pos <= last.position() && !e.getSnapshot()) {
+                        continue;
+                    }
+                    ProducerRecord<String, String> r = new ProducerRecord<>(topic, 0, e.getId(), json.print(e));
+                    headers(r, e, pos);
+                    producer.send(r, (md, ex) -> {
+                        if (ex != null) {
+                            failure.compareAndSet(null, ex);
+                        }
+                    });
+                }
+            }
+            producer.flush();
+        } finally {
+            watch.close();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("Kafka publishing stopped: " + failure.get(), failure.get());
+        }
+    }
+
+    static void headers(ProducerRecord<String, String> r, StateEvent e, int position) {
+        String kind = e.getKind().name().substring("KIND_".length()).toLowerCase();
+        String op = e.getOp().name().substring("OP_".length()).toLowerCase();
+        Map<String, String> h = Map.of(
+                "ce_specversion", "1.0",
+                "ce_id", e.getIndex() + "-" + position,
+                "ce_source", "flotilla/cluster-state",
+                "ce_type", "io.flotilla.state." + kind + "." + op,
+                "ce_subject", e.getId(),
+                "content-type", "application/json",
+                INDEX_HEADER, Long.toString(e.getIndex()));
+        h.forEach((k, v) -> r.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+    }
+}

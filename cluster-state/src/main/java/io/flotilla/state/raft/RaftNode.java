@@ -1,0 +1,151 @@
+package io.flotilla.state.raft;
+
+import io.flotilla.state.store.StoreStateMachine;
+import org.jgroups.Address;
+import org.jgroups.JChannel;
+import org.jgroups.View;
+import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.raft.RaftHandle;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+/**
+ * This manager's member of the Raft group: a JGroups channel (TCP, static TCPPING) with jgroups-raft's
+ * ELECTION2, RAFT (file-based log, snapshots) and REDIRECT (writes on a follower go to the leader).
+ */
+public final class RaftNode implements AutoCloseable {
+    public static final String CLUSTER = "flotilla-state";
+
+    private final RaftConfig config;
+    private final RaftCommandMachine machine;
+    private JChannel channel;
+    private RaftHandle handle;
+
+    public RaftNode(RaftConfig config, StoreStateMachine stateMachine) {
+        this.config = config;
+        this.machine = new RaftCommandMachine(stateMachine);
+    }
+
+    public RaftConfig config() {
+        return config;
+    }
+
+    public synchronized void start() throws Exception {
+        Files.createDirectories(config.dataDir());
+        channel = new JChannel(new ByteArrayInputStream(stackXml().getBytes(StandardCharsets.UTF_8)));
+        channel.name(config.raftId());
+        RAFT raft = channel.getProtocolStack().findProtocol(RAFT.class);
+        raft.logUseFsync(config.fsync());
+        handle = new RaftHandle(channel, machine);
+        channel.connect(CLUSTER);
+    }
+
+    String stackXml() {
+        String hosts = config.members().stream().map(m -> m.host() + "[" + m.port() + "]").collect(Collectors.joining(","));
+        String external = config.advertiseAddr().equals(config.bindAddr()) ? ""
+                : " external_addr=\"" + attr(config.advertiseAddr()) + "\"";
+        return "<config xmlns=\"urn:org:jgroups\">\n"
+                + "  <TCP bind_addr=\"" + attr(config.bindAddr()) + "\" bind_port=\"" + config.port() + "\" port_range=\"0\""
+                + external + " tcp_nodelay=\"true\" diag.enabled=\"false\""
+                + " thread_pool.min_threads=\"2\" thread_pool.max_threads=\"32\"/>\n"
+                + "  <TCPPING initial_hosts=\"" + attr(hosts) + "\" port_range=\"0\" send_cache_on_join=\"true\"/>\n"
+                + "  <MERGE3 min_interval=\"2000\" max_interval=\"5000\"/>\n"
+                + "  <FD_SOCK2/>\n"
+                + "  <FD_ALL3 timeout=\"3000\" interval=\"1000\"/>\n"
+                + "  <VERIFY_SUSPECT2 timeout=\"300\"/>\n"
+                + "  <pbcast.NAKACK2 xmit_interval=\"200\" use_mcast_xmit=\"false\"/>\n"
+                + "  <UNICAST3 xmit_interval=\"200\"/>\n"
+                + "  <pbcast.STABLE desired_avg_gossip=\"5000\" max_bytes=\"4M\"/>\n"
+                + "  <raft.NO_DUPES/>\n"
+                + "  <pbcast.GMS print_local_addr=\"false\" join_timeout=\"1000\" max_join_attempts=\"3\"/>\n"
+                + "  <UFC max_credits=\"4M\" min_threshold=\"0.4\"/>\n"
+                + "  <MFC max_credits=\"4M\" min_threshold=\"0.4\"/>\n"
+                + "  <FRAG4 frag_size=\"60K\"/>\n"
+                + "  <raft.ELECTION2 vote_timeout=\"300\"/>\n"
+                + "  <raft.RAFT members=\"" + attr(String.join(",", config.memberIds())) + "\" raft_id=\"" + attr(config.raftId())
+                + "\" log_dir=\"" + attr(config.dataDir().toString()) + "\" log_prefix=\"" + attr(config.raftId())
+                + "\" max_log_size=\"" + config.maxLogEntries() + "\" resend_interval=\"500\"/>\n"
+                + "  <raft.REDIRECT/>\n"
+                + "</config>\n";
+    }
+
+    private static String attr(String s) {
+        return s.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;");
+    }
+
+    /** Proposes a command; on a follower REDIRECT forwards it to the leader. Completes once committed. */
+    public CompletableFuture<byte[]> propose(byte[] command) {
+        try {
+            return handle.setAsync(command, 0, command.length, null);
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    public boolean isLeader() {
+        return handle != null && handle.isLeader();
+    }
+
+    /** The leader's Raft id, or null when none is known. */
+    public String leaderId() {
+        Address a = handle == null ? null : handle.leader();
+        return a == null ? null : a.toString();
+    }
+
+    public String raftId() {
+        return config.raftId();
+    }
+
+    public long commitIndex() {
+        return handle == null ? 0 : handle.commitIndex();
+    }
+
+    public long lastApplied() {
+        return handle == null ? 0 : handle.lastApplied();
+    }
+
+    /** The Raft ids of the group's voting members (the log's membership). */
+    public List<String> members() {
+        return handle == null ? config.memberIds() : new ArrayList<>(handle.raft().members());
+    }
+
+    /** The members this one currently sees in its JGroups view. */
+    public List<String> reachable() {
+        View v = channel == null ? null : channel.getView();
+        if (v == null) {
+            return List.of();
+        }
+        return v.getMembers().stream().map(Address::toString).toList();
+    }
+
+    public CompletableFuture<byte[]> addMember(String raftId) throws Exception {
+        return handle.addServer(raftId);
+    }
+
+    public CompletableFuture<byte[]> removeMember(String raftId) throws Exception {
+        return handle.removeServer(raftId);
+    }
+
+    /** Takes a snapshot now and truncates the log. */
+    public void snapshot() throws Exception {
+        handle.snapshot();
+    }
+
+    public void addRoleListener(RAFT.RoleChange listener) {
+        handle.addRoleListener(listener);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package io.flotilla.state.raft;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.flotilla.contracts.v1.ApplyRequest;
+import io.flotilla.contracts.v1.ApplyResponse;
+import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.StoredObject;
+import io.flotilla.contracts.v1.WatchResponse;
+import io.flotilla.state.store.CommandPreparer;
+import io.flotilla.state.store.EventLog;
+import io.flotilla.state.store.ListFilters;
+import io.flotilla.state.store.StateStore;
+import io.flotilla.state.store.StoreException;
+import io.flotilla.state.store.StoreStateMachine;
+import io.flotilla.state.store.WatchHub;
+import org.jgroups.protocols.raft.RaftLeaderException;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * The store over Raft: a write is prepared (validated, ids and timestamps), proposed, and completes
+ * with the committed outcome once this manager has applied it too (read-your-writes on any manager).
+ * Reads come from this manager's materialized state; a linearizable read first passes a barrier
+ * through the log.
+ */
+public final class RaftStateStore implements StateStore, AutoCloseable {
+    private final StoreStateMachine machine;
+    private final RaftNode node;
+    private final CommandPreparer preparer;
+    private final ExecutorService executor;
+    private final WatchHub watches;
+    private final ConcurrentSkipListMap<Long, CompletableFuture<Long>> indexWaiters = new ConcurrentSkipListMap<>();
+    private final long timeoutMs;
+
+    public RaftStateStore(RaftConfig config, int historyEvents) {
+        this.machine = new StoreStateMachine(new EventLog(historyEvents));
+        this.node = new RaftNode(config, machine);
+        this.preparer = new CommandPreparer();
+        this.executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "store-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        this.watches = new WatchHub(machine, executor);
+        this.timeoutMs = config.writeTimeoutMs();
+    }
+
+    public void start() throws Exception {
+        machine.events().subscribe(new EventLog.Subscriber() {
+            @Override
+            public void onBatch(EventLog.Batch batch) {
+                releaseWaiters(batch.index());
+            }
+
+            @Override
+            public void onReset(String why) {
+                machine.events().subscribe(this); // reset drops subscribers; this one stays
+                releaseWaiters(Long.MAX_VALUE);
+            }
+        });
+        node.start();
+    }
+
+    public RaftNode node() {
+        return node;
+    }
+
+    public StoreStateMachine machine() {
+        return machine;
+    }
+
+    @Override
+    public CompletionStage<ApplyResponse> apply(ApplyRequest request) {
+        ApplyRequest prepared;
+        try {
+            prepared = preparer.prepare(request);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return propose(RaftCommandMachine.APPLY, prepared.toByteArray());
+    }
+
+    @Override
+    public CompletionStage<Long> readBarrier() {
+        return propose(RaftCommandMachine.BARRIER, new byte[0]).thenApply(ApplyResponse::getIndex);
+    }
+
+    private CompletableFuture<ApplyResponse> propose(byte type, byte[] payload) {
+        long start = System.nanoTime();
+        return node.propose(RaftCommandMachine.encode(type, payload))
+                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .handle((bytes, error) -> {
+                    if (error != null) {
+                        throw mapError(error);
+                    }
+                    try {
+                        return ApplyResponse.parseFrom(bytes);
+                    } catch (InvalidProtocolBufferException e) {
+                        throw new StoreException(StoreException.Reason.INTERNAL, "undecodable apply response", e);
+                    }
+                })
+                .thenCompose(r -> {
+                    long left = timeoutMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    return awaitIndex(r.getIndex(), Math.max(left, 100)).thenApply(i -> r);
+                });
+    }
+
+    private StoreException mapError(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof StoreException se) {
+            return se;
+        }
+        if (e instanceof TimeoutException) {
+            return new StoreException(StoreException.Reason.UNAVAILABLE, "no quorum: the write was not committed within "
+                    + timeoutMs + " ms (members " + node.members() + ", reachable " + node.reachable()
+                    + "); it may still commit later");
+        }
+        if (e instanceof RaftLeaderException || String.valueOf(e.getMessage()).contains("leader")) {
+            return new StoreException(StoreException.Reason.UNAVAILABLE, "no quorum: no Raft leader (members "
+                    + node.members() + ", reachable " + node.reachable() + "): " + e.getMessage(), e);
+        }
+        return new StoreException(StoreException.Reason.UNAVAILABLE, "write failed: " + e, e);
+    }
+
+    /** Completes once this manager has applied the given store index. */
+    CompletableFuture<Long> awaitIndex(long index, long timeoutMs) {
+        if (machine.index() >= index) {
+            return CompletableFuture.completedFuture(machine.index());
+        }
+        CompletableFuture<Long> f = indexWaiters.computeIfAbsent(index, i -> new CompletableFuture<>());
+        if (machine.index() >= index) {
+            releaseWaiters(machine.index());
+        }
+        return f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).exceptionally(t -> {
+            throw new StoreException(StoreException.Reason.UNAVAILABLE, "committed at index " + index
+                    + " but not yet applied on this manager (at " + machine.index() + ")");
+        });
+    }
+
+    private void releaseWaiters(long upTo) {
+        Iterator<Map.Entry<Long, CompletableFuture<Long>>> it = indexWaiters.headMap(upTo, true).entrySet().iterator();
+        while (it.hasNext()) {
+            CompletableFuture<Long> f = it.next().getValue();
+            it.remove();
+            executor.execute(() -> f.complete(upTo));
+        }
+    }
+
+    @Override
+    public Optional<StoredObject> get(Kind kind, String id) {
+        return machine.get(kind, id);
+    }
+
+    @Override
+    public List<StoredObject> list(Kind kind, Map<String, String> filters) {
+        return listing(kind, filters).objects();
+    }
+
+    @Override
+    public Listing listing(Kind kind, Map<String, String> filters) {
+        StoreStateMachine.Listing l = machine.list(kind, ListFilters.of(kind, filters));
+        return new Listing(l.objects(), l.index());
+    }
+
+    @Override
+    public long index() {
+        return machine.index();
+    }
+
+    @Override
+    public Watch watch(Set<Kind> kinds, long fromIndex, Consumer<WatchResponse> listener) {
+        return watches.open(kinds, fromIndex, listener, t -> { });
+    }
+
+    @Override
+    public Watch watch(Set<Kind> kinds, long fromIndex, Consumer<WatchResponse> listener, Consumer<Throwable> onError) {
+        return watches.open(kinds, fromIndex, listener, onError);
+    }
+
+    /** A leader is known and this manager has applied everything it knows to be committed. */
+    public boolean ready() {
+        return node.leaderId() != null && node.lastApplied() >= node.commitIndex();
+    }
+
+    @Override
+    public void close() {
+        node.close();
+        executor.shutdownNow();
+    }
+}

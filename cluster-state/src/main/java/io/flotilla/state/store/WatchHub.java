@@ -1,0 +1,174 @@
+package io.flotilla.state.store;
+
+import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.Op;
+import io.flotilla.contracts.v1.StateEvent;
+import io.flotilla.contracts.v1.StoredObject;
+import io.flotilla.contracts.v1.WatchResponse;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * Opens watches on a state machine: a snapshot and the subscription are taken in one step under the
+ * state machine's lock, so a watcher sees every change after its snapshot exactly once, in index order.
+ * Each watch delivers from one task at a time on the shared executor (never two threads at once).
+ */
+public final class WatchHub {
+    /** Events per message of a snapshot. */
+    static final int SNAPSHOT_CHUNK = 500;
+    /** A watcher this many events behind is ended (it must watch again). */
+    static final int MAX_BACKLOG_EVENTS = 200_000;
+
+    private final StoreStateMachine machine;
+    private final Executor executor;
+
+    public WatchHub(StoreStateMachine machine, Executor executor) {
+        this.machine = machine;
+        this.executor = executor;
+    }
+
+    public StateStore.Watch open(Set<Kind> kinds, long fromIndex, Consumer<WatchResponse> listener, Consumer<Throwable> onError) {
+        Set<Kind> wanted = kinds.isEmpty() ? EnumSet.copyOf(StoreStateMachine.kinds()) : EnumSet.copyOf(kinds);
+        Watcher w = new Watcher(wanted, listener, onError);
+        machine.atomically(() -> {
+            if (fromIndex == 0) {
+                w.enqueueSnapshot(machine.all(wanted), machine.index());
+            } else {
+                for (EventLog.Batch b : machine.events().since(fromIndex)) {
+                    w.onBatch(b);
+                }
+            }
+            machine.events().subscribe(w);
+            return null;
+        });
+        return w;
+    }
+
+    private final class Watcher implements EventLog.Subscriber, StateStore.Watch {
+        private final Set<Kind> kinds;
+        private final Consumer<WatchResponse> listener;
+        private final Consumer<Throwable> onError;
+        private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
+        private boolean running;
+        private volatile boolean closed;
+        private int backlog;
+
+        Watcher(Set<Kind> kinds, Consumer<WatchResponse> listener, Consumer<Throwable> onError) {
+            this.kinds = kinds;
+            this.listener = listener;
+            this.onError = onError;
+        }
+
+        void enqueueSnapshot(List<StoredObject> objects, long index) {
+            int i = 0;
+            do {
+                WatchResponse.Builder r = WatchResponse.newBuilder().setIndex(index);
+                for (int end = Math.min(objects.size(), i + SNAPSHOT_CHUNK); i < end; i++) {
+                    StoredObject o = objects.get(i);
+                    r.addEvents(StateEvent.newBuilder().setKind(StoredObjects.kindOf(o)).setId(StoredObjects.id(o))
+                            .setVersion(StoredObjects.version(o)).setIndex(index).setOp(Op.OP_CREATE)
+                            .setObject(o).setSnapshot(true));
+                }
+                r.setSnapshotComplete(i >= objects.size());
+                WatchResponse msg = r.build();
+                enqueue(() -> listener.accept(msg), msg.getEventsCount());
+            } while (i < objects.size());
+        }
+
+        @Override
+        public void onBatch(EventLog.Batch batch) {
+            List<StateEvent> mine = new ArrayList<>(batch.events().size());
+            for (StateEvent e : batch.events()) {
+                if (kinds.contains(e.getKind())) {
+                    mine.add(e);
+                }
+            }
+            if (mine.isEmpty()) {
+                return;
+            }
+            WatchResponse msg = WatchResponse.newBuilder().setIndex(batch.index()).addAllEvents(mine).build();
+            enqueue(() -> listener.accept(msg), mine.size());
+        }
+
+        @Override
+        public void onReset(String why) {
+            fail(new StoreException(StoreException.Reason.FAILED_PRECONDITION, why));
+        }
+
+        private void fail(Throwable t) {
+            close();
+            enqueueFinal(() -> onError.accept(t));
+        }
+
+        private synchronized void enqueueFinal(Runnable r) {
+            queue.clear();
+            queue.add(r);
+            schedule();
+        }
+
+        private void enqueue(Runnable r, int events) {
+            boolean overflow;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                backlog += events;
+                overflow = backlog > MAX_BACKLOG_EVENTS;
+                if (!overflow) {
+                    queue.add(() -> {
+                        r.run();
+                        synchronized (this) {
+                            backlog -= events;
+                        }
+                    });
+                    schedule();
+                }
+            }
+            if (overflow) {
+                fail(new StoreException(StoreException.Reason.FAILED_PRECONDITION,
+                        "watcher fell more than " + MAX_BACKLOG_EVENTS + " events behind; watch again"));
+            }
+        }
+
+        /** Called holding this monitor. */
+        private void schedule() {
+            if (!running && !queue.isEmpty()) {
+                running = true;
+                executor.execute(this::drain);
+            }
+        }
+
+        private void drain() {
+            while (true) {
+                Runnable r;
+                synchronized (this) {
+                    r = queue.poll();
+                    if (r == null) {
+                        running = false;
+                        return;
+                    }
+                }
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    close();
+                    synchronized (this) {
+                        queue.clear();
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            machine.events().unsubscribe(this);
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package io.flotilla.state.dispatcher;
+
+import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.Meta;
+import io.flotilla.contracts.v1.Node;
+import io.flotilla.contracts.v1.NodeDescription;
+import io.flotilla.contracts.v1.NodeRole;
+import io.flotilla.contracts.v1.NodeState;
+import io.flotilla.contracts.v1.NodeStatus;
+import io.flotilla.contracts.v1.StoredObject;
+import io.flotilla.contracts.v1.Task;
+import io.flotilla.contracts.v1.TaskState;
+import io.flotilla.contracts.v1.TaskStatus;
+import io.flotilla.contracts.v1.TaskStatusUpdate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class DispatcherTest {
+
+    static final String A = "aaaaaaaaaaaaaaaaaaaaaaaaa";
+    static final String B = "bbbbbbbbbbbbbbbbbbbbbbbbb";
+    static final NodeDescription DESC = NodeDescription.newBuilder().setHostname("swarm01").setOs("linux")
+            .setArchitecture("x86_64").build();
+
+    FakeStateStore store;
+    ScheduledExecutorService executor;
+    AtomicLong clock;
+    Dispatcher dispatcher;
+
+    @BeforeEach
+    void setUp() {
+        store = new FakeStateStore();
+        executor = Executors.newSingleThreadScheduledExecutor();
+        clock = new AtomicLong(1_000_000);
+        // the liveness loop is not started: the tests step it with their own clock
+        dispatcher = new Dispatcher(store, new DispatcherConfig(500, 1500, 10, 2, true, 10), executor, clock::get);
+    }
+
+    @AfterEach
+    void tearDown() {
+        dispatcher.close();
+        executor.shutdownNow();
+    }
+
+    /** Records what a session sends. */
+    static final class Recorder implements SessionSink {
+        final List<List<Task>> sets = new CopyOnWriteArrayList<>();
+        volatile boolean replaced;
+
+        @Override
+        public void assignments(List<Task> tasks, long index) {
+            sets.add(tasks);
+        }
+
+        @Override
+        public void replaced() {
+            replaced = true;
+        }
+
+        List<String> lastIds() {
+            return sets.get(sets.size() - 1).stream().map(t -> t.getMeta().getId()).toList();
+        }
+    }
+
+    Dispatcher.Session register(String node, SessionSink sink) {
+        Dispatcher.Session s = dispatcher.register(node, DESC, "10.0.0.1", sink).toCompletableFuture().join();
+        s.start();
+        return s;
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + 3_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    static StoredObject task(String id, String node, TaskState desired, TaskState observed) {
+        return StoredObject.newBuilder().setTask(Task.newBuilder().setMeta(Meta.newBuilder().setId(id))
+                .setServiceId("svc").setNodeId(node).setDesiredState(desired)
+                .setStatus(TaskStatus.newBuilder().setState(observed))).build();
+    }
+
+    static TaskStatusUpdate update(String task, TaskState state) {
+        return TaskStatusUpdate.newBuilder().setTaskId(task).setStatus(TaskStatus.newBuilder().setState(state)).build();
+    }
+
+    @Test
+    void registerCreatesAnAbsentNodeReady() {
+        register(A, new Recorder());
+
+        Node n = store.node(A).orElseThrow();
+        assertEquals(NodeState.NODE_READY, n.getStatus().getState());
+        assertEquals("10.0.0.1", n.getStatus().getAddr());
+        assertEquals("swarm01", n.getDescription().getHostname());
+        assertEquals(NodeRole.ROLE_WORKER, n.getRole());
+        assertEquals("", n.getSpec().getName());
+    }
+
+    @Test
+    void registerSetsAKnownNodeReadyAndKeepsItsRole() {
+        store.put(Kind.KIND_NODE, A, StoredObject.newBuilder().setNode(Node.newBuilder()
+                .setMeta(Meta.newBuilder().setId(A)).setRole(NodeRole.ROLE_MANAGER)
+                .setStatus(NodeStatus.newBuilder().setState(NodeState.NODE_DOWN).setMessage("heartbeat failure")
+                        .setAddr("10.0.0.9"))).build());
+
+        register(A, new Recorder());
+
+        Node n = store.node(A).orElseThrow();
+        assertEquals(NodeState.NODE_READY, n.getStatus().getState());
+        assertEquals("", n.getStatus().getMessage());
+        assertEquals("10.0.0.1", n.getStatus().getAddr());
+        assertEquals(NodeRole.ROLE_MANAGER, n.getRole());
+    }
+
+    @Test
+    void aNodeIsSentOnlyItsOwnTasksAndAgainWhenTheyChange() throws Exception {
+        store.put(Kind.KIND_TASK, "t1", task("t1", A, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));
+        store.put(Kind.KIND_TASK, "t2", task("t2", B, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));
+        store.put(Kind.KIND_TASK, "t3", task("t3", A, TaskState.TASK_SHUTDOWN, TaskState.TASK_RUNNING));
+        store.put(Kind.KIND_TASK, "t4", task("t4", A, TaskState.TASK_SHUTDOWN, TaskState.TASK_SHUTDOWN));
+        store.put(Kind.KIND_TASK, "t5", task("t5", "", TaskState.TASK_RUNNING, TaskState.TASK_PENDING));
+        Recorder a = new Recorder();
+
+        register(A, a);
+
+        assertEquals(1, a.sets.size(), "the first set goes out at once");
+        assertEquals(List.of("t1", "t3"), a.lastIds());
+
+        store.put(Kind.KIND_TASK, "t6", task("t6", A, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));
+        await("the set with t6", () -> a.sets.size() == 2);
+        assertEquals(List.of("t1", "t3", "t6"), a.lastIds());
+
+        // another node's task changes: nothing for A
+        store.put(Kind.KIND_TASK, "t2", task("t2", B, TaskState.TASK_SHUTDOWN, TaskState.TASK_RUNNING));
+        // t1 moves away from A: a new set without it
+        store.put(Kind.KIND_TASK, "t1", task("t1", B, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));
+        await("the set without t1", () -> a.sets.size() == 3);
+        assertEquals(List.of("t3", "t6"), a.lastIds());
+        Thread.sleep(50);
+        assertEquals(3, a.sets.size(), "only changes of A's tasks make a new set");
+    }
+
+    @Test
+    void changesWithinTheDebounceWindowGoOutAsOneSet() throws Exception {
+        Recorder a = new Recorder();
+        register(A, a);
+        assertEquals(List.of(), a.lastIds());
+
+        for (int i = 0; i < 5; i++) {
+            store.put(Kind.KIND_TASK, "t" + i, task("t" + i, A, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));
+        }
+        await("the set of 5", () -> a.lastIds().size() == 5);
+        assertTrue(a.sets.size() <= 3, "5 quick changes made " + a.sets.size() + " messages");
+    }
+
+    @Test
+    void aStatusReportForAnotherNodesTaskIsRefusedAndChangesNothing() throws Exception {
+        store.put(Kind.KIND_TASK, "t1", task("t1", A, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));
+        long t2Version = store.put(Kind.KIND_TASK, "t2", task("t2", B, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));
+        Dispatcher.Session a = register(A, new Recorder());
+
+        a.report(List.of(update("t2", TaskState.TASK_FAILED)));
+        await("the refusal", () -> dispatcher.refusedForeignReports() == 1);
+        Task t2 = store.task("t2").orElseThrow();
+        assertEquals(TaskState.TASK_ASSIGNED, t2.getStatus().getState());
+        assertEquals(t2Version, t2.getMeta().getVersion());
+
+        a.report(List.of(update("nope", TaskState.TASK_RUNNING)));
+        await("the unknown task", () -> dispatcher.refusedUnknownReports() == 1);
+
+        a.report(List.of(update("t1", TaskState.TASK_ACCEPTED), update("t1", TaskState.TASK_RUNNING)));
+        await("t1 running", () -> store.task("t1").orElseThrow().getStatus().getState() == TaskState.TASK_RUNNING);
+        assertTrue(store.task("t1").orElseThrow().getStatus().getTimestampMs() > 0);
+        assertEquals(1, dispatcher.refusedForeignReports());
+    }
+
+    @Test
+    void aStatusOnlyMovesForward() throws Exception {
+        store.put(Kind.KIND_TASK, "t1", task("t1", A, TaskState.TASK_RUNNING, TaskState.TASK_RUNNING));
+        Dispatcher.Session a = register(A, new Recorder());
+
+        a.report(List.of(update("t1", TaskState.TASK_STARTING)));
+        a.report(List.of(update("t1", TaskState.TASK_ORPHANED)));
+        Thread.sleep(40);
+        assertEquals(TaskState.TASK_RUNNING, store.task("t1").orElseThrow().getStatus().getState());
+
+        a.report(List.of(update("t1", TaskState.TASK_FAILED)));
+        await("t1 failed", () -> store.task("t1").orElseThrow().getStatus().getState() == TaskState.TASK_FAILED);
+    }
+
+    @Test
+    void aStatusReportMeetingAConflictIsAppliedOnFreshState() throws Exception {
+        store.put(Kind.KIND_TASK, "t1", task("t1", A, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));
+        Dispatcher.Session a = register(A, new Recorder());
+        // an orchestrator's write lands between the dispatcher's read and its write
+        store.beforeNextApply = () -> store.put(Kind.KIND_TASK, "t1", task("t1", A, TaskState.TASK_SHUTDOWN, TaskState.TASK_ASSIGNED));
+
+        a.report(List.of(update("t1", TaskState.TASK_RUNNING)));
+        await("t1 running", () -> store.task("t1").orElseThrow().getStatus().getState() == TaskState.TASK_RUNNING);
+        assertEquals(TaskState.TASK_SHUTDOWN, store.task("t1").orElseThrow().getDesiredState(),
+                "the status write keeps the desired state written meanwhile");
+    }
+
+    @Test
+    void aNodeWhoseHeartbeatsStopGoesDownAfterTheGraceAndReadyWhenTheyResume() {
+        Dispatcher.Session a = register(A, new Recorder());
+
+        clock.addAndGet(1000);
+        a.heartbeat();
+        clock.addAndGet(1400);
+        dispatcher.checkLiveness();
+        assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState());
+
+        clock.addAndGet(200);
+        dispatcher.checkLiveness();
+        Node down = store.node(A).orElseThrow();
+        assertEquals(NodeState.NODE_DOWN, down.getStatus().getState());
+        assertEquals("heartbeat failure", down.getStatus().getMessage());
+
+        int applies = store.applies();
+        dispatcher.checkLiveness();
+        assertEquals(applies, store.applies(), "a node is marked down once");
+
+        a.heartbeat();
+        Node back = store.node(A).orElseThrow();
+        assertEquals(NodeState.NODE_READY, back.getStatus().getState());
+        assertEquals("", back.getStatus().getMessage());
+    }
+
+    @Test
+    void aClosedSessionStillGoesDownByTheGracePeriod() {
+        Dispatcher.Session a = register(A, new Recorder());
+        a.close();
+
+        clock.addAndGet(1600);
+        dispatcher.checkLiveness();
+
+        assertEquals(NodeState.NODE_DOWN, store.node(A).orElseThrow().getStatus().getState());
+    }
+
+    @Test
+    void aNodeWhoseSessionMovedToAnotherManagerIsNotMarkedDown() {
+        Dispatcher.Session a = register(A, new Recorder());
+        a.close();
+        // another manager's dispatcher registers the node again
+        Node n = store.node(A).orElseThrow();
+        store.put(Kind.KIND_NODE, A, StoredObject.newBuilder().setNode(n.toBuilder()
+                .setStatus(n.getStatus().toBuilder().setAddr("10.0.0.1"))).build());
+
+        clock.addAndGet(5000);
+        dispatcher.checkLiveness();
+
+        assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState());
+    }
+
+    @Test
+    void aSecondSessionOfANodeReplacesTheFirst() {
+        Recorder first = new Recorder();
+        register(A, first);
+        Recorder second = new Recorder();
+        register(A, second);
+
+        assertTrue(first.replaced);
+        assertFalse(second.replaced);
+        assertEquals(1, dispatcher.sessionCount());
+    }
+}

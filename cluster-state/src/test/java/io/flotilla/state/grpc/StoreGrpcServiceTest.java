@@ -1,0 +1,90 @@
+package io.flotilla.state.grpc;
+
+import io.flotilla.contracts.v1.ApplyRequest;
+import io.flotilla.contracts.v1.ApplyResponse;
+import io.flotilla.contracts.v1.Change;
+import io.flotilla.contracts.v1.ChangeResult;
+import io.flotilla.contracts.v1.GetRequest;
+import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.ListRequest;
+import io.flotilla.contracts.v1.MembersRequest;
+import io.flotilla.contracts.v1.MembersResponse;
+import io.flotilla.contracts.v1.Network;
+import io.flotilla.contracts.v1.Op;
+import io.flotilla.contracts.v1.StoreGrpc;
+import io.flotilla.contracts.v1.StoredObject;
+import io.flotilla.contracts.v1.WatchRequest;
+import io.flotilla.contracts.v1.WatchResponse;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import java.util.Iterator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Store API on the real gRPC server over a one-member Raft group (temp dir, no Kafka). */
+@QuarkusTest
+class StoreGrpcServiceTest {
+
+    @GrpcClient("store")
+    StoreGrpc.StoreBlockingStub store;
+
+    static Change createNetwork(String name) {
+        return Change.newBuilder().setOp(Op.OP_CREATE).setKind(Kind.KIND_NETWORK)
+                .setObject(StoredObject.newBuilder().setNetwork(Network.newBuilder().setName(name).setDriver("overlay"))).build();
+    }
+
+    @Test
+    void applyGetListWatchMembers() throws Exception {
+        ApplyResponse r = store.apply(ApplyRequest.newBuilder().addChanges(createNetwork("front")).build());
+        assertTrue(r.getApplied());
+        String id = r.getOutcomes(0).getId();
+        assertEquals(25, id.length());
+        assertTrue(id.matches("[0-9a-z]{25}"));
+        StoredObject got = store.get(GetRequest.newBuilder().setKind(Kind.KIND_NETWORK).setId(id).setLinearizable(true).build()).getObject();
+        assertEquals("front", got.getNetwork().getName());
+        assertEquals(r.getIndex(), got.getNetwork().getMeta().getVersion());
+        assertEquals(1, store.list(ListRequest.newBuilder().setKind(Kind.KIND_NETWORK).putFilters("name", "front").build()).getObjectsCount());
+
+        ApplyResponse dup = store.apply(ApplyRequest.newBuilder().addChanges(createNetwork("front")).build());
+        assertFalse(dup.getApplied());
+        assertEquals(ChangeResult.RESULT_NAME_CONFLICT, dup.getOutcomes(0).getResult());
+
+        Context.CancellableContext ctx = Context.current().withCancellation();
+        try {
+            Iterator<WatchResponse> w = ctx.call(() -> store.watch(WatchRequest.newBuilder().addKinds(Kind.KIND_NETWORK).build()));
+            WatchResponse first = w.next();
+            assertTrue(first.getSnapshotComplete());
+            assertTrue(first.getEventsList().stream().anyMatch(e -> e.getId().equals(id) && e.getSnapshot()));
+            ApplyResponse second = store.apply(ApplyRequest.newBuilder().addChanges(createNetwork("back")).build());
+            WatchResponse next = w.next();
+            assertEquals(second.getIndex(), next.getIndex());
+            assertEquals(second.getOutcomes(0).getId(), next.getEvents(0).getId());
+        } finally {
+            ctx.cancel(null);
+        }
+
+        MembersResponse m = store.members(MembersRequest.getDefaultInstance());
+        assertEquals(m.getSelfId(), m.getLeaderId());
+        assertEquals(1, m.getMembersCount());
+        assertTrue(m.getMembers(0).getLeader());
+    }
+
+    @Test
+    void badInputIsRefusedWithAClearError() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> store.apply(ApplyRequest.newBuilder()
+                .addChanges(createNetwork("x").toBuilder().setKind(Kind.KIND_UNSPECIFIED)).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("unknown object kind"), e.getStatus().getDescription());
+        assertEquals(0, store.list(ListRequest.newBuilder().setKind(Kind.KIND_NETWORK).putFilters("name", "x").build()).getObjectsCount());
+        e = assertThrows(StatusRuntimeException.class, () -> store.get(GetRequest.newBuilder().setKind(Kind.KIND_SERVICE).setId("nope").build()));
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+    }
+}
