@@ -1,0 +1,102 @@
+package io.flotilla.agent.session;
+
+import io.flotilla.agent.exec.TaskExecutor;
+import io.flotilla.agent.swarm.SwarmState;
+import io.flotilla.contracts.v1.NodeDescription;
+import io.flotilla.contracts.v1.Task;
+import io.flotilla.contracts.v1.TaskStatusUpdate;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/** Starts the dispatcher session client with the agent and follows the swarm membership. */
+@ApplicationScoped
+public class SessionStarter {
+
+    private static final Logger LOG = Logger.getLogger(SessionStarter.class);
+
+    @Inject
+    SwarmState swarm;
+    @Inject
+    Instance<TaskExecutor> executors;
+    @ConfigProperty(name = "flotilla.session.enabled", defaultValue = "true")
+    boolean enabled;
+    @ConfigProperty(name = "flotilla.node")
+    String hostname;
+    @ConfigProperty(name = "flotilla.advertise-addr")
+    String advertiseAddr;
+    @ConfigProperty(name = "flotilla.docker-socket", defaultValue = "/var/run/docker.sock")
+    String dockerSocket;
+    @ConfigProperty(name = "flotilla.session.backoff-min", defaultValue = "100ms")
+    Duration backoffMin;
+    @ConfigProperty(name = "flotilla.session.backoff-max", defaultValue = "2s")
+    Duration backoffMax;
+    @ConfigProperty(name = "flotilla.session.register-timeout", defaultValue = "3s")
+    Duration registerTimeout;
+    @ConfigProperty(name = "flotilla.session.manager-timeout", defaultValue = "0ms")
+    Duration managerTimeout;
+
+    private SessionClient client;
+
+    void onStart(@Observes StartupEvent event) {
+        if (!enabled) {
+            LOG.info("dispatcher session disabled (flotilla.session.enabled=false)");
+            return;
+        }
+        TaskExecutor executor = executors.isResolvable() ? executors.get() : new NoExecutor();
+        var settings = new SessionClient.Settings(advertiseAddr, backoffMin.toMillis(), backoffMax.toMillis(),
+                registerTimeout.toMillis(), managerTimeout.toMillis());
+        // the engine version is looked up once, on the session thread's first Register
+        var description = new Supplier<NodeDescription>() {
+            private NodeDescription cached;
+
+            @Override
+            public synchronized NodeDescription get() {
+                if (cached == null || cached.getEngineVersion().isEmpty()) {
+                    cached = NodeFacts.describe(hostname, Path.of(dockerSocket));
+                }
+                return cached;
+            }
+        };
+        client = new SessionClient(executor, description, settings);
+        client.start(swarm);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    public SessionClient client() {
+        return client;
+    }
+
+    /** Until an executor exists: assignments are logged, nothing runs. */
+    private static final class NoExecutor implements TaskExecutor {
+        @Override
+        public void reconcile(List<Task> assigned) {
+            LOG.warnf("no task executor in this agent: %d assigned task(s) not run", assigned.size());
+        }
+
+        @Override
+        public void onStatus(Consumer<TaskStatusUpdate> sink) {
+        }
+
+        @Override
+        public List<TaskStatusUpdate> currentStatuses() {
+            return List.of();
+        }
+    }
+}
