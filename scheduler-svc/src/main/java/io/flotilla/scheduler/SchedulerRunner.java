@@ -1,0 +1,140 @@
+package io.flotilla.scheduler;
+
+import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.ListRequest;
+import io.flotilla.contracts.v1.ListResponse;
+import io.flotilla.contracts.v1.StoreGrpc;
+import io.flotilla.contracts.v1.StoredObject;
+import io.flotilla.scheduler.grpc.StorePlanApplier;
+import io.flotilla.scheduler.grpc.StoreWatchSource;
+import io.flotilla.scheduler.kafka.StateEventListener;
+import io.flotilla.scheduler.loop.ControlLoop;
+import io.flotilla.scheduler.orchestrator.Orchestrator;
+import io.flotilla.scheduler.placement.TaskScheduler;
+import io.flotilla.scheduler.state.ClusterView;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Wires the loop: List nodes, services, tasks and the cluster from the store (the view's snapshot and its
+ * index), then follows Kafka from there, or Store.Watch(from_index) when Kafka cannot be reached.
+ * Every manager runs one; they need no leader election because every write is a compare-and-set
+ * (see design/scheduler.md).
+ */
+@ApplicationScoped
+public class SchedulerRunner {
+    private static final Logger LOG = Logger.getLogger(SchedulerRunner.class);
+
+    @GrpcClient("store")
+    StoreGrpc.StoreBlockingStub store;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @ConfigProperty(name = "flotilla.scheduler.enabled", defaultValue = "true")
+    boolean enabled;
+
+    private ControlLoop loop;
+    private StateEventListener kafka;
+    private StoreWatchSource watch;
+    private volatile boolean running;
+    private Thread thread;
+
+    void start(@Observes StartupEvent event) {
+        if (!enabled) {
+            return;
+        }
+        loop = new ControlLoop(new ClusterView(), new Orchestrator(), new TaskScheduler(), new StorePlanApplier(store),
+                System::currentTimeMillis, ControlLoop.Options.defaults());
+        kafka = new StateEventListener(bootstrap);
+        watch = new StoreWatchSource(store);
+        running = true;
+        thread = new Thread(this::run, "scheduler-events");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        running = false;
+        if (kafka != null) {
+            kafka.stop();
+        }
+        if (thread != null) {
+            thread.interrupt();
+        }
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
+    private void run() {
+        long backoff = 200;
+        while (running) {
+            try {
+                long index = initialList();
+                loop.start("scheduler-loop");
+                backoff = 200;
+                followEvents(index);
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.warnf("event source failed (%s); starting again in %d ms", e.getMessage(), backoff);
+                sleep(backoff);
+                backoff = Math.min(5_000, backoff * 2);
+            }
+        }
+    }
+
+    /** Lists every kind the scheduler needs; returns the lowest index of the lists. */
+    private long initialList() {
+        List<StoredObject> objects = new ArrayList<>();
+        long index = Long.MAX_VALUE;
+        for (Kind kind : List.of(Kind.KIND_CLUSTER, Kind.KIND_NODE, Kind.KIND_SERVICE, Kind.KIND_TASK)) {
+            ListResponse r = store.withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .list(ListRequest.newBuilder().setKind(kind).build());
+            objects.addAll(r.getObjectsList());
+            index = Math.min(index, r.getIndex());
+        }
+        loop.load(objects, index);
+        LOG.infof("loaded %d objects from the store at index %d", objects.size(), index);
+        return index;
+    }
+
+    private void followEvents(long index) {
+        try {
+            kafka.follow(loop, index, Duration.ofSeconds(5));
+            return; // stopped
+        } catch (org.apache.kafka.common.KafkaException e) {
+            LOG.warnf("Kafka at %s not reachable (%s): following the store's Watch instead", bootstrap, e.getMessage());
+        }
+        watch.follow(loop, Math.max(loop.index(), index));
+        throw new IllegalStateException("the store's Watch ended");
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public boolean ready() {
+        return loop != null && loop.loaded() && (kafka.connected() || watch.connected());
+    }
+
+    public ControlLoop loop() {
+        return loop;
+    }
+}

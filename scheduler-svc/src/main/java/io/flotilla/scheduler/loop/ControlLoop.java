@@ -1,0 +1,350 @@
+package io.flotilla.scheduler.loop;
+
+import io.flotilla.contracts.v1.ApplyRequest;
+import io.flotilla.contracts.v1.ApplyResponse;
+import io.flotilla.contracts.v1.Change;
+import io.flotilla.contracts.v1.ChangeOutcome;
+import io.flotilla.contracts.v1.ChangeResult;
+import io.flotilla.contracts.v1.Op;
+import io.flotilla.contracts.v1.StateEvent;
+import io.flotilla.contracts.v1.StoredObject;
+import io.flotilla.contracts.v1.Task;
+import io.flotilla.scheduler.orchestrator.Orchestrator;
+import io.flotilla.scheduler.placement.TaskScheduler;
+import io.flotilla.scheduler.plan.Plan;
+import io.flotilla.scheduler.plan.PlanApplier;
+import io.flotilla.scheduler.state.ClusterView;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The scheduler's reconcile loop. Event sources only hand in events (thread-safe); one worker thread
+ * applies them to the view, which marks keys dirty (service ids and the scheduling key), waits a few
+ * milliseconds to gather a burst, then reconciles each dirty key level-based: the orchestrator's plans
+ * for all dirty services go to the store as one partial batch, their outcomes go into the view, and then
+ * one scheduling pass places every task awaiting placement. A rejected change (stale version, id taken)
+ * or a failed call requeues its key with backoff; fresh state arrives meanwhile as events.
+ */
+public final class ControlLoop implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ControlLoop.class.getName());
+
+    /** Tuning. */
+    public record Options(long debounceMs, int maxBatch, long conflictBackoffMs, long errorBackoffMs,
+                          long maxBackoffMs) {
+        public static Options defaults() {
+            return new Options(5, 1000, 10, 50, 5_000);
+        }
+    }
+
+    private final ClusterView view;
+    private final Orchestrator orchestrator;
+    private final TaskScheduler scheduler;
+    private final PlanApplier applier;
+    private final LongSupplier clock;
+    private final Options options;
+
+    private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition signal = lock.newCondition();
+    private final Map<String, Long> dueAt = new HashMap<>();
+    private final Map<String, Integer> failures = new HashMap<>();
+    private volatile boolean running;
+    private volatile boolean loaded;
+    private Thread worker;
+
+    private volatile long passes;
+    private volatile long changesApplied;
+    private volatile long changesRejected;
+
+    public ControlLoop(ClusterView view, Orchestrator orchestrator, TaskScheduler scheduler, PlanApplier applier,
+                       LongSupplier clock, Options options) {
+        this.view = view;
+        this.orchestrator = orchestrator;
+        this.scheduler = scheduler;
+        this.applier = applier;
+        this.clock = clock;
+        this.options = options;
+    }
+
+    // ------------------------------------------------------------------ inputs (any thread)
+
+    private record Load(List<StoredObject> objects, long index) {
+    }
+
+    private record Key(String key) {
+    }
+
+    /** The initial list: every object at the given store index. */
+    public void load(List<StoredObject> objects, long index) {
+        offer(new Load(List.copyOf(objects), index));
+    }
+
+    public void submit(StateEvent event) {
+        offer(event);
+    }
+
+    public void enqueue(String key) {
+        offer(new Key(key));
+    }
+
+    private void offer(Object o) {
+        inbox.add(o);
+        lock.lock();
+        try {
+            signal.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean loaded() {
+        return loaded;
+    }
+
+    /** The store index the view has reached (events at or below it are dropped by sources). */
+    public long index() {
+        return view.index();
+    }
+
+    public long passes() {
+        return passes;
+    }
+
+    public long changesApplied() {
+        return changesApplied;
+    }
+
+    public long changesRejected() {
+        return changesRejected;
+    }
+
+    // ------------------------------------------------------------------ worker
+
+    public synchronized void start(String name) {
+        if (running) {
+            return;
+        }
+        running = true;
+        worker = new Thread(this::run, name);
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        Thread w = worker;
+        if (w != null) {
+            w.interrupt();
+            try {
+                w.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                awaitWork();
+                if (!running) {
+                    return;
+                }
+                if (options.debounceMs() > 0) {
+                    Thread.sleep(options.debounceMs());
+                }
+                runOnce();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "reconcile pass failed", e);
+            }
+        }
+    }
+
+    private void awaitWork() throws InterruptedException {
+        lock.lock();
+        try {
+            while (running && inbox.isEmpty()) {
+                long next = nextDueMs();
+                long now = clock.getAsLong();
+                if (next <= now) {
+                    return;
+                }
+                long waitMs = next == Long.MAX_VALUE ? 1_000 : Math.min(1_000, next - now);
+                signal.await(waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The earliest time a queued key is due (Long.MAX_VALUE if none). Worker thread only. */
+    public long nextDueMs() {
+        long min = Long.MAX_VALUE;
+        for (long t : dueAt.values()) {
+            min = Math.min(min, t);
+        }
+        return min;
+    }
+
+    /**
+     * One pass: applies queued inputs to the view, then reconciles every key that is due. Returns the
+     * number of changes the store applied. Worker thread only (tests call it directly).
+     */
+    public int runOnce() {
+        long now = clock.getAsLong();
+        Object in;
+        while ((in = inbox.poll()) != null) {
+            if (in instanceof StateEvent e) {
+                markDirty(view.apply(e), now);
+            } else if (in instanceof Load l) {
+                for (StoredObject o : l.objects()) {
+                    markDirty(view.upsert(o, 0), now);
+                }
+                view.setIndex(l.index());
+                for (var s : view.services()) {
+                    markDirty(Set.of(s.getMeta().getId()), now);
+                }
+                markDirty(view.serviceIdsWithTasks(), now);
+                markDirty(Set.of(ClusterView.SCHEDULE_KEY), now);
+                loaded = true;
+            } else if (in instanceof Key k) {
+                markDirty(Set.of(k.key()), now);
+            }
+        }
+        List<String> due = new ArrayList<>();
+        boolean schedule = false;
+        for (var it = dueAt.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getValue() <= now) {
+                it.remove();
+                if (e.getKey().equals(ClusterView.SCHEDULE_KEY)) {
+                    schedule = true;
+                } else {
+                    due.add(e.getKey());
+                }
+            }
+        }
+        if (due.isEmpty() && !schedule) {
+            return 0;
+        }
+        passes++;
+        int applied = 0;
+        if (!due.isEmpty()) {
+            Plan plan = new Plan();
+            Map<Integer, String> keyOfChange = new HashMap<>();
+            for (String serviceId : due) {
+                Plan p = orchestrator.reconcile(view, serviceId, now);
+                int base = plan.changes().size();
+                plan.addAll(p);
+                for (int i = base; i < plan.changes().size(); i++) {
+                    keyOfChange.put(i, serviceId);
+                }
+                if (p.wakeAtMs() != Long.MAX_VALUE) {
+                    requeueAt(serviceId, p.wakeAtMs());
+                }
+            }
+            if (!plan.isEmpty()) {
+                schedule = true;
+                applied += apply(plan, keyOfChange::get, Set.copyOf(due), now);
+            }
+        }
+        if (schedule) {
+            Plan plan = scheduler.schedule(view, now);
+            applied += apply(plan, i -> ClusterView.SCHEDULE_KEY, Set.of(ClusterView.SCHEDULE_KEY), now);
+        }
+        return applied;
+    }
+
+    private interface KeyOf {
+        String key(int changeIndex);
+    }
+
+    private int apply(Plan plan, KeyOf keyOf, Set<String> keys, long now) {
+        List<Change> changes = plan.changes();
+        Set<String> rejectedKeys = new LinkedHashSet<>();
+        int applied = 0;
+        for (int from = 0; from < changes.size(); from += options.maxBatch()) {
+            int to = Math.min(changes.size(), from + options.maxBatch());
+            List<Change> batch = changes.subList(from, to);
+            ApplyResponse response;
+            try {
+                response = applier.apply(ApplyRequest.newBuilder().addAllChanges(batch).setPartial(true).build());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "store write failed: " + e.getMessage());
+                for (String k : keys) {
+                    backoff(k, options.errorBackoffMs(), now);
+                }
+                return applied;
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                ChangeOutcome outcome = i < response.getOutcomesCount() ? response.getOutcomes(i) : null;
+                Change c = batch.get(i);
+                if (outcome != null && outcome.getResult() == ChangeResult.RESULT_OK) {
+                    applied++;
+                    recordOwnWrite(c, outcome, response.getIndex());
+                } else {
+                    changesRejected++;
+                    if (outcome != null && outcome.getResult() == ChangeResult.RESULT_NOT_FOUND
+                            && c.getOp() == Op.OP_DELETE) {
+                        continue; // already gone: what was wanted
+                    }
+                    rejectedKeys.add(keyOf.key(from + i));
+                }
+            }
+        }
+        changesApplied += applied;
+        for (String k : keys) {
+            if (rejectedKeys.contains(k)) {
+                backoff(k, options.conflictBackoffMs(), now);
+            } else {
+                failures.remove(k);
+            }
+        }
+        return applied;
+    }
+
+    private void recordOwnWrite(Change c, ChangeOutcome outcome, long index) {
+        if (c.getOp() == Op.OP_DELETE) {
+            view.delete(c.getKind(), c.getId(), Math.max(index, outcome.getCurrentVersion()));
+            return;
+        }
+        StoredObject o = c.getObject();
+        if (o.hasTask() && !outcome.getId().isEmpty() && !outcome.getId().equals(o.getTask().getMeta().getId())) {
+            Task t = o.getTask();
+            o = StoredObject.newBuilder().setTask(t.toBuilder().setMeta(t.getMeta().toBuilder().setId(outcome.getId())))
+                    .build();
+        }
+        long version = outcome.getCurrentVersion() > 0 ? outcome.getCurrentVersion() : index;
+        view.upsert(o, version);
+    }
+
+    private void backoff(String key, long baseMs, long now) {
+        int n = failures.merge(key, 1, Integer::sum);
+        long delay = Math.min(options.maxBackoffMs(), baseMs << Math.min(n - 1, 16));
+        requeueAt(key, now + delay);
+    }
+
+    private void requeueAt(String key, long at) {
+        dueAt.merge(key, at, Math::min);
+    }
+
+    private void markDirty(Set<String> keys, long now) {
+        for (String k : keys) {
+            dueAt.put(k, Math.min(now, dueAt.getOrDefault(k, now)));
+        }
+    }
+}

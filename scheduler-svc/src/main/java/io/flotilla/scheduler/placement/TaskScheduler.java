@@ -1,0 +1,204 @@
+package io.flotilla.scheduler.placement;
+
+import io.flotilla.contracts.v1.Node;
+import io.flotilla.contracts.v1.Task;
+import io.flotilla.contracts.v1.TaskState;
+import io.flotilla.contracts.v1.TaskStatus;
+import io.flotilla.scheduler.plan.Plan;
+import io.flotilla.scheduler.state.ClusterView;
+import io.flotilla.scheduler.state.TaskStates;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/**
+ * Assigns tasks awaiting placement to nodes. Tasks are grouped by service and spec version; for a group
+ * every node goes once through the checker chain (Swarm's order: ready, availability, resources,
+ * constraints, host ports; a rejected node is counted at its first failing checker), the feasible ones
+ * go into a heap ranked by spread (fewest tasks of this service, then fewest tasks, then node id), and
+ * each task takes the head of the heap after re-checking the checkers that depend on placements.
+ * Produces a plan; never mutates the view.
+ */
+public final class TaskScheduler {
+    public static final String ASSIGNED_MESSAGE = "scheduler assigned task to node";
+
+    private final List<NodeChecker> chain;
+    private long placements;
+
+    public TaskScheduler() {
+        this(List.of(new ReadyChecker(), new AvailabilityChecker(), new ResourceChecker(), new ConstraintChecker(),
+                new HostPortChecker()));
+    }
+
+    public TaskScheduler(List<NodeChecker> chain) {
+        this.chain = List.copyOf(chain);
+    }
+
+    /** Total tasks this scheduler has planned onto nodes (a metric). */
+    public long placements() {
+        return placements;
+    }
+
+    public Plan schedule(ClusterView view, long nowMs) {
+        Plan plan = new Plan();
+        List<Task> pending = view.tasksAwaitingPlacement();
+        if (pending.isEmpty()) {
+            return plan;
+        }
+        Map<String, NodeInfo> infos = nodeInfos(view);
+        Map<String, List<Task>> groups = new LinkedHashMap<>();
+        for (Task t : pending) {
+            if (!t.getNodeId().isEmpty()) {
+                placePreassigned(t, infos.get(t.getNodeId()), plan, nowMs);
+            } else {
+                groups.computeIfAbsent(t.getServiceId() + "/" + t.getSpecVersion(), k -> new ArrayList<>()).add(t);
+            }
+        }
+        for (List<Task> group : groups.values()) {
+            group.sort(Comparator.comparingLong(Task::getSlot).thenComparing(t -> t.getMeta().getId()));
+            placeGroup(group, infos, plan, nowMs);
+        }
+        return plan;
+    }
+
+    /** A NodeInfo per node with what the view's tasks hold on it. */
+    public static Map<String, NodeInfo> nodeInfos(ClusterView view) {
+        Map<String, NodeInfo> infos = new HashMap<>(view.nodes().size() * 2);
+        for (Node n : view.nodes()) {
+            NodeInfo info = new NodeInfo(n);
+            for (Task t : view.tasksOnNode(n.getMeta().getId())) {
+                if (TaskStates.holdsNode(t)) {
+                    info.add(t);
+                }
+            }
+            infos.put(info.id(), info);
+        }
+        return infos;
+    }
+
+    private void placeGroup(List<Task> group, Map<String, NodeInfo> infos, Plan plan, long nowMs) {
+        Task first = group.get(0);
+        String serviceId = first.getServiceId();
+        List<NodeChecker> enabled = new ArrayList<>(chain.size());
+        List<NodeChecker> dynamic = new ArrayList<>(2);
+        for (NodeChecker c : chain) {
+            if (c.enabled(first)) {
+                enabled.add(c);
+                if (c.dependsOnPlacements()) {
+                    dynamic.add(c);
+                }
+            }
+        }
+        Map<NodeChecker, Integer> rejected = new LinkedHashMap<>();
+        PriorityQueue<NodeInfo> heap = new PriorityQueue<>(Math.max(1, infos.size()),
+                Comparator.<NodeInfo>comparingInt(n -> n.tasksOf(serviceId))
+                        .thenComparingInt(NodeInfo::tasks)
+                        .thenComparing(NodeInfo::id));
+        for (NodeInfo n : infos.values()) {
+            NodeChecker failed = firstFailure(enabled, first, n);
+            if (failed == null) {
+                heap.add(n);
+            } else {
+                rejected.merge(failed, 1, Integer::sum);
+            }
+        }
+        for (Task t : group) {
+            NodeInfo chosen = null;
+            while (!heap.isEmpty()) {
+                NodeInfo head = heap.poll();
+                NodeChecker failed = firstFailure(dynamic, t, head);
+                if (failed == null) {
+                    chosen = head;
+                    break;
+                }
+                rejected.merge(failed, 1, Integer::sum);
+            }
+            if (chosen == null) {
+                markUnschedulable(t, explain(rejected), plan, nowMs);
+                continue;
+            }
+            assign(t, chosen, plan, nowMs);
+            heap.add(chosen);
+        }
+    }
+
+    private void placePreassigned(Task t, NodeInfo node, Plan plan, long nowMs) {
+        if (node == null) {
+            markUnschedulable(t, "no suitable node (node not found)", plan, nowMs);
+            return;
+        }
+        List<NodeChecker> enabled = new ArrayList<>();
+        for (NodeChecker c : chain) {
+            if (c.enabled(t)) {
+                enabled.add(c);
+            }
+        }
+        NodeChecker failed = firstFailure(enabled, t, node);
+        if (failed != null) {
+            markUnschedulable(t, "no suitable node (" + failed.explain(1) + ")", plan, nowMs);
+            return;
+        }
+        assign(t, node, plan, nowMs);
+    }
+
+    private static NodeChecker firstFailure(List<NodeChecker> checkers, Task t, NodeInfo n) {
+        for (NodeChecker c : checkers) {
+            if (!c.check(t, n)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Swarm's wording: the reasons by number of nodes, most first, joined with "; ". */
+    static String explain(Map<NodeChecker, Integer> rejected) {
+        Map<String, Integer> byText = new LinkedHashMap<>();
+        Map<String, NodeChecker> checkerOf = new HashMap<>();
+        for (Map.Entry<NodeChecker, Integer> e : rejected.entrySet()) {
+            String key = e.getKey().explain(1);
+            byText.merge(key, e.getValue(), Integer::sum);
+            checkerOf.putIfAbsent(key, e.getKey());
+        }
+        List<Map.Entry<String, Integer>> entries = new ArrayList<>(byText.entrySet());
+        entries.sort((a, b) -> Integer.compare(b.getValue(), a.getValue()));
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Integer> e : entries) {
+            if (sb.length() > 0) {
+                sb.append("; ");
+            }
+            sb.append(checkerOf.get(e.getKey()).explain(e.getValue()));
+        }
+        return sb.length() == 0 ? "no suitable node" : "no suitable node (" + sb + ")";
+    }
+
+    private void assign(Task t, NodeInfo node, Plan plan, long nowMs) {
+        Task updated = t.toBuilder()
+                .setNodeId(node.id())
+                .setSchedulingMessage("")
+                .setMeta(t.getMeta().toBuilder().setUpdatedAtMs(nowMs))
+                .setStatus(TaskStatus.newBuilder().setState(TaskState.TASK_ASSIGNED).setTimestampMs(nowMs)
+                        .setMessage(ASSIGNED_MESSAGE))
+                .build();
+        plan.updateTask(t, updated);
+        node.add(updated);
+        placements++;
+    }
+
+    private static void markUnschedulable(Task t, String message, Plan plan, long nowMs) {
+        if (message.equals(t.getSchedulingMessage()) && t.getStatus().getState() == TaskState.TASK_PENDING) {
+            return;
+        }
+        Task updated = t.toBuilder()
+                .setSchedulingMessage(message)
+                .setMeta(t.getMeta().toBuilder().setUpdatedAtMs(nowMs))
+                .setStatus(t.getStatus().toBuilder().setState(TaskState.TASK_PENDING).setTimestampMs(nowMs)
+                        .setMessage("pending task scheduling").setErr(message))
+                .build();
+        plan.updateTask(t, updated);
+    }
+}
