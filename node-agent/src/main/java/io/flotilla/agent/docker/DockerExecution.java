@@ -1,0 +1,91 @@
+package io.flotilla.agent.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import io.flotilla.agent.exec.TaskExecutor;
+import io.flotilla.agent.exec.TaskNetworking;
+import io.flotilla.agent.exec.TaskReconciler;
+import io.flotilla.contracts.v1.Task;
+import io.flotilla.contracts.v1.TaskStatusUpdate;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/** The executor wired to one dockerd: the reconciler, its docker-java runtime and the die-event watcher. */
+public final class DockerExecution implements TaskExecutor, AutoCloseable {
+
+    private final DockerClient docker;
+    private final TaskReconciler reconciler;
+    private final DockerEventWatcher watcher;
+    private final ExecutorService stopper;
+
+    private DockerExecution(DockerClient docker, TaskReconciler reconciler, DockerEventWatcher watcher,
+                            ExecutorService stopper) {
+        this.docker = docker;
+        this.reconciler = reconciler;
+        this.watcher = watcher;
+        this.stopper = stopper;
+    }
+
+    /** Connects to the dockerd at {@code socket} and starts following its events. */
+    public static DockerExecution open(String socket, Supplier<String> nodeId, TaskNetworking networking,
+                                       int workers, int defaultGraceSeconds) {
+        DockerClient docker = DockerContainerRuntime.connect(socket);
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService stopper = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "executor-stop-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        TaskReconciler reconciler = new TaskReconciler(new DockerContainerRuntime(docker), networking, nodeId,
+                System::currentTimeMillis, workers, defaultGraceSeconds, stopper);
+        DockerEventWatcher watcher = new DockerEventWatcher(docker, new DockerEventWatcher.Listener() {
+            @Override
+            public void died(String taskId, String containerId, Integer exitCode) {
+                reconciler.containerDied(taskId, containerId, exitCode);
+            }
+
+            @Override
+            public void resubscribed() {
+                reconciler.resync();
+            }
+        }, 250, 5_000);
+        watcher.start();
+        return new DockerExecution(docker, reconciler, watcher, stopper);
+    }
+
+    @Override
+    public void reconcile(List<Task> assigned) {
+        reconciler.reconcile(assigned);
+    }
+
+    @Override
+    public void onStatus(Consumer<TaskStatusUpdate> sink) {
+        reconciler.onStatus(sink);
+    }
+
+    @Override
+    public List<TaskStatusUpdate> currentStatuses() {
+        return reconciler.currentStatuses();
+    }
+
+    public TaskReconciler reconciler() {
+        return reconciler;
+    }
+
+    @Override
+    public void close() {
+        watcher.close();
+        reconciler.close();
+        stopper.shutdownNow();
+        try {
+            docker.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+}

@@ -1,0 +1,327 @@
+package io.flotilla.agent.exec;
+
+import io.flotilla.contracts.v1.Task;
+import io.flotilla.contracts.v1.TaskState;
+import io.flotilla.contracts.v1.TaskStatus;
+import io.flotilla.contracts.v1.TaskStatusUpdate;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The executor's loop, engine-neutral: keeps the assignment set, reconciles each task by id behind a
+ * de-duplicating work queue ({@link TaskDecider} decides, this class acts through a
+ * {@link ContainerRuntime}), and reports every observed change. Stops (which may wait out a grace
+ * period) run on their own executor so they never hold a worker; the task's key re-enters the queue
+ * when the stop is over.
+ */
+public final class TaskReconciler implements TaskExecutor, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(TaskReconciler.class.getName());
+    /** The key of the sweep that looks for containers of tasks that are no longer assigned. */
+    static final String SWEEP = "*sweep*";
+    private static final int MAX_STEPS = 8;
+
+    /** What this executor knows about one task. */
+    private static final class Tracked {
+        final String taskId;
+        volatile Task task;
+        volatile String containerId;
+        volatile TaskStatus last;
+        volatile Integer diedWith;
+        volatile boolean stopping;
+        ObservedContainer afterStart;
+
+        Tracked(String taskId) {
+            this.taskId = taskId;
+        }
+    }
+
+    private final ContainerRuntime runtime;
+    private final TaskNetworking networking;
+    private final Supplier<String> nodeId;
+    private final LongSupplier clock;
+    private final int defaultGraceSeconds;
+    private final Executor stopper;
+    private final KeyedWorkQueue queue;
+    private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+    private volatile Map<String, Task> assignment;
+    private volatile Consumer<TaskStatusUpdate> sink = u -> { };
+
+    public TaskReconciler(ContainerRuntime runtime, TaskNetworking networking, Supplier<String> nodeId,
+                          LongSupplier clock, int workers, int defaultGraceSeconds, Executor stopper) {
+        this.runtime = runtime;
+        this.networking = networking;
+        this.nodeId = nodeId;
+        this.clock = clock;
+        this.defaultGraceSeconds = defaultGraceSeconds;
+        this.stopper = stopper;
+        this.queue = new KeyedWorkQueue("executor", workers, 200, 10_000, this::handle);
+    }
+
+    @Override
+    public void reconcile(List<Task> assigned) {
+        Map<String, Task> next = new HashMap<>();
+        for (Task t : assigned) {
+            next.put(t.getMeta().getId(), t);
+        }
+        assignment = Map.copyOf(next);
+        next.keySet().forEach(queue::add);
+        for (String id : tracked.keySet()) {
+            if (!next.containsKey(id)) {
+                queue.add(id);
+            }
+        }
+        queue.add(SWEEP);
+    }
+
+    @Override
+    public void onStatus(Consumer<TaskStatusUpdate> sink) {
+        this.sink = sink == null ? u -> { } : sink;
+    }
+
+    @Override
+    public List<TaskStatusUpdate> currentStatuses() {
+        List<TaskStatusUpdate> out = new ArrayList<>();
+        for (Tracked t : tracked.values()) {
+            TaskStatus s = t.last;
+            if (s != null) {
+                out.add(TaskStatusUpdate.newBuilder().setTaskId(t.taskId).setStatus(s).build());
+            }
+        }
+        return out;
+    }
+
+    /** The engine saw a task's container die (event stream); reconciled at once. */
+    public void containerDied(String taskId, String containerId, Integer exitCode) {
+        if (assignment == null || taskId == null || taskId.isEmpty()) {
+            return;
+        }
+        Tracked t = tracked.get(taskId);
+        if (t != null && exitCode != null && (t.containerId == null || t.containerId.equals(containerId))) {
+            t.diedWith = exitCode;
+        }
+        queue.add(taskId);
+    }
+
+    /** Look at every task again (after the event stream was re-established, events may have been lost). */
+    public void resync() {
+        if (assignment == null) {
+            return;
+        }
+        assignment.keySet().forEach(queue::add);
+        tracked.keySet().forEach(queue::add);
+        queue.add(SWEEP);
+    }
+
+    /** True when no work is queued or running (stops in flight are not counted). */
+    public boolean idle() {
+        return queue.idle();
+    }
+
+    @Override
+    public void close() {
+        queue.close();
+    }
+
+    private void handle(String key) {
+        if (SWEEP.equals(key)) {
+            sweep();
+        } else {
+            reconcileTask(key);
+        }
+    }
+
+    private void sweep() {
+        Map<String, Task> current = assignment;
+        if (current == null) {
+            return;
+        }
+        for (ObservedContainer c : runtime.listTaskContainers(nodeId.get())) {
+            if (c.taskId() == null || current.containsKey(c.taskId())) {
+                continue;
+            }
+            Tracked t = tracked.computeIfAbsent(c.taskId(), Tracked::new);
+            if (t.containerId == null) {
+                t.containerId = c.id();
+            }
+            queue.add(c.taskId());
+        }
+    }
+
+    private void reconcileTask(String id) {
+        Map<String, Task> current = assignment;
+        if (current == null) {
+            return;
+        }
+        Task task = current.get(id);
+        Tracked t = task != null ? tracked.computeIfAbsent(id, Tracked::new) : tracked.get(id);
+        if (t == null) {
+            return;
+        }
+        if (task != null) {
+            t.task = task;
+        }
+        if (t.stopping) {
+            return;
+        }
+        ObservedContainer known = null; // what the last action left, so it need not be inspected again
+        for (int step = 0; step < MAX_STEPS; step++) {
+            ObservedContainer c = known != null ? known : observe(t);
+            known = null;
+            TaskDecider.Decision d = TaskDecider.decide(task, c,
+                    new TaskDecider.Known(t.last, t.diedWith, t.containerId), clock.getAsLong());
+            if (d.report() != null) {
+                report(t, d.report());
+            }
+            switch (d.action()) {
+                case NONE:
+                    return;
+                case FORGET:
+                    tracked.remove(id, t);
+                    return;
+                case CREATE:
+                    known = create(task, t);
+                    if (known == null) {
+                        return;
+                    }
+                    break;
+                case START:
+                    if (!start(task, t, c)) {
+                        return;
+                    }
+                    known = t.afterStart;
+                    t.afterStart = null;
+                    break;
+                case STOP:
+                    stopAsync(t, c.id(), TaskContainers.stopGraceSeconds(task, defaultGraceSeconds), false);
+                    return;
+                case REMOVE:
+                    if (c.running()) {
+                        stopAsync(t, c.id(), TaskContainers.stopGraceSeconds(t.task, defaultGraceSeconds), true);
+                        return;
+                    }
+                    runtime.remove(c.id());
+                    t.containerId = null;
+                    break;
+                default:
+                    throw new IllegalStateException("unknown action " + d.action());
+            }
+        }
+        LOG.warning("task " + id + " did not settle in " + MAX_STEPS + " steps; will look again");
+        queue.add(id);
+    }
+
+    private ObservedContainer observe(Tracked t) {
+        String known = t.containerId;
+        if (known != null) {
+            Optional<ObservedContainer> c = runtime.inspect(known);
+            if (c.isPresent()) {
+                return c.get();
+            }
+        }
+        Optional<ObservedContainer> c = runtime.findByTask(t.taskId);
+        c.ifPresent(o -> t.containerId = o.id());
+        return c.orElse(null);
+    }
+
+    /** Creates the task's container; null (with the task rejected) if it cannot be created. */
+    private ObservedContainer create(Task task, Tracked t) {
+        TaskStatus last = t.last;
+        if (last == null || last.getState() != TaskState.TASK_PREPARING) {
+            report(t, TaskStatuses.preparing(clock.getAsLong()));
+        }
+        ContainerConfig config = TaskContainers.configFor(task, nodeId.get(), networking.networkMode(task));
+        String containerId;
+        try {
+            containerId = runtime.create(config);
+        } catch (ImageNotFoundException e) {
+            // maybe a digest-pinned reference to an image made here: the runtime may know a local form
+            Optional<String> local = runtime.localImage(config.image());
+            if (local.isEmpty() || local.get().equals(config.image())) {
+                report(t, TaskStatuses.noSuchImage(clock.getAsLong(), config.image()));
+                return null;
+            }
+            try {
+                containerId = runtime.create(config.withImage(local.get()));
+            } catch (ContainerRuntimeException again) {
+                report(t, TaskStatuses.rejected(clock.getAsLong(), again.getMessage()));
+                return null;
+            }
+        } catch (ContainerRuntimeException e) {
+            report(t, TaskStatuses.rejected(clock.getAsLong(), e.getMessage()));
+            return null;
+        }
+        t.containerId = containerId;
+        return new ObservedContainer(containerId, t.taskId, ObservedContainer.Phase.CREATED, 0, 0, 0, 0);
+    }
+
+    private boolean start(Task task, Tracked t, ObservedContainer c) {
+        report(t, TaskStatuses.starting(clock.getAsLong(), c.id()));
+        try {
+            runtime.start(c.id());
+        } catch (ContainerRuntimeException e) {
+            report(t, TaskStatuses.failed(clock.getAsLong(), c.id(), "starting container failed: " + e.getMessage()));
+            return false;
+        }
+        Optional<ObservedContainer> after = runtime.inspect(c.id());
+        t.afterStart = after.orElse(null);
+        if (after.isPresent() && after.get().running()) {
+            try {
+                networking.attach(task, after.get());
+            } catch (RuntimeException e) {
+                runtime.stop(c.id(), 0);
+                report(t, TaskStatuses.failed(clock.getAsLong(), c.id(), "network attachment failed: " + e.getMessage()));
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void stopAsync(Tracked t, String containerId, int graceSeconds, boolean thenRemove) {
+        t.stopping = true;
+        stopper.execute(() -> {
+            try {
+                runtime.stop(containerId, graceSeconds);
+                if (thenRemove) {
+                    runtime.remove(containerId);
+                    t.containerId = null;
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "stopping container " + containerId + " of task " + t.taskId
+                        + " failed: " + e.getMessage());
+                sleepQuietly(1000);
+            } finally {
+                t.stopping = false;
+                queue.add(t.taskId);
+            }
+        });
+    }
+
+    private void report(Tracked t, TaskStatus status) {
+        t.last = status;
+        try {
+            sink.accept(TaskStatusUpdate.newBuilder().setTaskId(t.taskId).setStatus(status).build());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "status sink failed for task " + t.taskId, e);
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package io.flotilla.agent.exec;
+
+import io.flotilla.contracts.v1.Task;
+import io.flotilla.contracts.v1.TaskState;
+import io.flotilla.contracts.v1.TaskStatusUpdate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The executor's loop against an engine in memory: what it creates, stops, removes and reports. */
+class TaskReconcilerTest {
+
+    private final InMemoryRuntime engine = new InMemoryRuntime();
+    private final List<TaskStatusUpdate> reported = new CopyOnWriteArrayList<>();
+    private final TaskReconciler executor = new TaskReconciler(engine, TaskNetworking.fixed("bridge"),
+            () -> "node1", System::currentTimeMillis, 2, 10, Runnable::run);
+    private final Task web = Tasks.task("t1", "web", 1, "img:1", TaskState.TASK_RUNNING);
+
+    TaskReconcilerTest() {
+        engine.images.add("img:1");
+        executor.onStatus(reported::add);
+    }
+
+    @AfterEach
+    void close() {
+        executor.close();
+    }
+
+    @Test
+    void runsATaskReportingPreparingStartingRunning() {
+        executor.reconcile(List.of(web));
+        await(() -> lastState("t1") == TaskState.TASK_RUNNING);
+        assertEquals(List.of(TaskState.TASK_PREPARING, TaskState.TASK_STARTING, TaskState.TASK_RUNNING), states("t1"));
+        InMemoryRuntime.Box box = engine.byName("web.1.t1");
+        assertNotNull(box, "container named <service>.<slot>.<task id>");
+        assertEquals(ObservedContainer.Phase.RUNNING, box.phase);
+        assertEquals(box.id, last("t1").getStatus().getContainer().getContainerId());
+        assertEquals(box.pid, last("t1").getStatus().getContainer().getPid());
+        assertEquals(1, executor.currentStatuses().size());
+
+        // the same assignment again changes nothing
+        executor.reconcile(List.of(web));
+        settle();
+        assertEquals(1, engine.creates);
+        assertEquals(3, states("t1").size());
+    }
+
+    @Test
+    void missingImageRejectsTheTask() {
+        Task t = Tasks.task("t2", "web", 1, "nope:1", TaskState.TASK_RUNNING);
+        executor.reconcile(List.of(t));
+        await(() -> lastState("t2") == TaskState.TASK_REJECTED);
+        assertEquals("No such image: nope:1", last("t2").getStatus().getErr());
+        assertEquals(0, engine.creates);
+        executor.reconcile(List.of(t));
+        settle();
+        assertEquals(0, engine.creates, "a rejected task is not tried again");
+    }
+
+    @Test
+    void digestPinnedReferenceOfALocalImageRunsFromItsLocalName() {
+        Task t = Tasks.task("t3", "web", 1, "img:1@sha256:0123", TaskState.TASK_RUNNING);
+        executor.reconcile(List.of(t));
+        await(() -> lastState("t3") == TaskState.TASK_RUNNING);
+        assertEquals("img:1", engine.byName("web.1.t3").config.image());
+    }
+
+    @Test
+    void deathWhileDesiredRunningFailsWithTheExitCode() {
+        executor.reconcile(List.of(web));
+        await(() -> lastState("t1") == TaskState.TASK_RUNNING);
+        String id = engine.byName("web.1.t1").id;
+        engine.exit(id, 137);
+        executor.containerDied("t1", id, 137);
+        await(() -> lastState("t1") == TaskState.TASK_FAILED);
+        assertEquals("task: non-zero exit (137)", last("t1").getStatus().getErr());
+        assertEquals(137, last("t1").getStatus().getContainer().getExitCode());
+        assertNotNull(engine.byName("web.1.t1"), "the failed task's container is kept for its logs");
+    }
+
+    @Test
+    void containerRemovedByAUserIsSeenAsItsDeath() {
+        executor.reconcile(List.of(web));
+        await(() -> lastState("t1") == TaskState.TASK_RUNNING);
+        String id = engine.byName("web.1.t1").id;
+        engine.remove(id);
+        executor.containerDied("t1", id, 137);
+        await(() -> lastState("t1") == TaskState.TASK_FAILED);
+        assertEquals("task: non-zero exit (137)", last("t1").getStatus().getErr());
+    }
+
+    @Test
+    void shutdownStopsAndKeepsTheContainerUnassignedRemovesIt() {
+        executor.reconcile(List.of(web));
+        await(() -> lastState("t1") == TaskState.TASK_RUNNING);
+        executor.reconcile(List.of(Tasks.withDesired(web, TaskState.TASK_SHUTDOWN)));
+        await(() -> lastState("t1") == TaskState.TASK_SHUTDOWN);
+        InMemoryRuntime.Box box = engine.byName("web.1.t1");
+        assertEquals(ObservedContainer.Phase.EXITED, box.phase);
+        assertEquals(1, box.stops);
+
+        executor.reconcile(List.of());
+        await(() -> engine.byName("web.1.t1") == null);
+        settle();
+        assertTrue(executor.currentStatuses().isEmpty(), "a task no longer assigned is forgotten");
+    }
+
+    @Test
+    void adoptsItsContainersAndRemovesThoseOfTasksNoLongerAssigned() {
+        String kept = engine.add(TaskContainers.configFor(web, "node1", "bridge"), true);
+        Task old = Tasks.task("t9", "web", 2, "img:1", TaskState.TASK_RUNNING);
+        engine.add(TaskContainers.configFor(old, "node1", "bridge"), true);
+        Task foreign = Tasks.task("t8", "web", 3, "img:1", TaskState.TASK_RUNNING);
+        engine.add(TaskContainers.configFor(foreign, "node2", "bridge"), true);
+        int createsBefore = engine.creates;
+
+        executor.reconcile(List.of(web));
+        await(() -> lastState("t1") == TaskState.TASK_RUNNING && engine.byName("web.2.t9") == null);
+        assertEquals(createsBefore, engine.creates, "adopted, not recreated");
+        assertEquals(List.of(TaskState.TASK_RUNNING), states("t1"));
+        assertEquals(kept, last("t1").getStatus().getContainer().getContainerId());
+        assertNotNull(engine.byName("web.3.t8"), "another node's container is left alone");
+        assertTrue(states("t9").isEmpty());
+    }
+
+    @Test
+    void nameConflictRejectsWithTheEnginesMessage() {
+        engine.add(new ContainerConfig("web.1.t1", "img:1", List.of(), List.of(), List.of(),
+                java.util.Map.of(), "", "", "", false, 0, 0, "bridge"), false);
+        executor.reconcile(List.of(web));
+        await(() -> lastState("t1") == TaskState.TASK_REJECTED);
+        assertTrue(last("t1").getStatus().getErr().contains("already in use"));
+    }
+
+    @Test
+    void networkingSeamIsCalledBeforeRunningAndItsFailureFailsTheTask() {
+        TaskReconciler failing = new TaskReconciler(engine, new TaskNetworking() {
+            @Override
+            public String networkMode(Task task) {
+                return "none";
+            }
+
+            @Override
+            public void attach(Task task, ObservedContainer c) {
+                throw new IllegalStateException("no overlay");
+            }
+        }, () -> "node1", System::currentTimeMillis, 1, 10, Runnable::run);
+        try {
+            failing.onStatus(reported::add);
+            failing.reconcile(List.of(web));
+            await(() -> lastState("t1") == TaskState.TASK_FAILED);
+            assertEquals("network attachment failed: no overlay", last("t1").getStatus().getErr());
+            assertEquals("none", engine.byName("web.1.t1").config.networkMode());
+        } finally {
+            failing.close();
+        }
+    }
+
+    private List<TaskState> states(String id) {
+        return reported.stream().filter(u -> u.getTaskId().equals(id)).map(u -> u.getStatus().getState())
+                .collect(Collectors.toList());
+    }
+
+    private TaskStatusUpdate last(String id) {
+        TaskStatusUpdate last = null;
+        for (TaskStatusUpdate u : reported) {
+            if (u.getTaskId().equals(id)) {
+                last = u;
+            }
+        }
+        return last;
+    }
+
+    private TaskState lastState(String id) {
+        TaskStatusUpdate u = last(id);
+        return u == null ? null : u.getStatus().getState();
+    }
+
+    private void settle() {
+        await(executor::idle);
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        await(executor::idle);
+    }
+
+    private static void await(BooleanSupplier condition) {
+        long end = System.currentTimeMillis() + 5_000;
+        while (System.currentTimeMillis() < end) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        fail("condition not met within 5 s");
+    }
+
+}
