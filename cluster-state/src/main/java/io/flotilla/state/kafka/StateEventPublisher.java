@@ -88,7 +88,7 @@ public class StateEventPublisher {
             } catch (InterruptedException ie) {
                 return;
             } catch (Exception ex) {
-                LOG.warnf("publishing state events: %s; retrying in %d ms", ex.toString(), backoff);
+                LOG.warnf(ex, "publishing state events failed; retrying in %d ms", backoff);
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException ie) {
@@ -156,6 +156,8 @@ public class StateEventPublisher {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+        // delivery timeout must cover linger + request timeout, or the producer refuses to start
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
