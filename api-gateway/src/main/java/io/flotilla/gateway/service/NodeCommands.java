@@ -11,6 +11,8 @@ import io.flotilla.contracts.v1.NodeState;
 import io.flotilla.contracts.v1.Op;
 import io.flotilla.contracts.v1.StoredObject;
 import io.flotilla.gateway.store.StoreClient;
+import io.flotilla.gateway.docker.mapping.ManagerStatuses;
+import io.flotilla.contracts.v1.MembersResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -33,8 +35,10 @@ public class NodeCommands {
         this.clusters = clusters;
     }
 
+    /** Every node, managers with their live Raft status (Leader, Reachable, Unreachable). */
     public List<Node> list() {
-        return store.list(Kind.KIND_NODE).stream().map(StoredObject::getNode).toList();
+        MembersResponse members = store.members();
+        return store.list(Kind.KIND_NODE).stream().map(o -> ManagerStatuses.overlay(o.getNode(), members)).toList();
     }
 
     /** By full id, exact name (spec name, else hostname) or unique id prefix; 404 "node X not found". */

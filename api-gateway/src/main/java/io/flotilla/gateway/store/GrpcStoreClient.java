@@ -6,6 +6,8 @@ import io.flotilla.contracts.v1.GetRequest;
 import io.flotilla.contracts.v1.GetResponse;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.ListRequest;
+import io.flotilla.contracts.v1.MembersRequest;
+import io.flotilla.contracts.v1.MembersResponse;
 import io.flotilla.contracts.v1.StoreGrpc;
 import io.flotilla.contracts.v1.StoredObject;
 import io.grpc.Status;
@@ -60,6 +62,15 @@ public class GrpcStoreClient implements StoreClient {
     public List<StoredObject> list(Kind kind, Map<String, String> filters) {
         try {
             return call().list(ListRequest.newBuilder().setKind(kind).putAllFilters(filters).build()).getObjectsList();
+        } catch (StatusRuntimeException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public MembersResponse members() {
+        try {
+            return call().members(MembersRequest.getDefaultInstance());
         } catch (StatusRuntimeException e) {
             throw unavailable(e);
         }

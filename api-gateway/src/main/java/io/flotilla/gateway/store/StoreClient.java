@@ -3,6 +3,7 @@ package io.flotilla.gateway.store;
 import io.flotilla.contracts.v1.ApplyRequest;
 import io.flotilla.contracts.v1.ApplyResponse;
 import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.MembersResponse;
 import io.flotilla.contracts.v1.StoredObject;
 
 import java.util.List;
@@ -24,5 +25,10 @@ public interface StoreClient {
 
     default List<StoredObject> list(Kind kind) {
         return list(kind, Map.of());
+    }
+
+    /** The Raft group as the store reports it: who is a manager, who leads, who is reachable. */
+    default MembersResponse members() {
+        return MembersResponse.getDefaultInstance();
     }
 }

@@ -6,7 +6,9 @@ import io.flotilla.contracts.v1.ChangeOutcome;
 import io.flotilla.contracts.v1.ChangeResult;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.Meta;
+import io.flotilla.contracts.v1.ManagerStatus;
 import io.flotilla.contracts.v1.Node;
+import io.flotilla.contracts.v1.Reachability;
 import io.flotilla.contracts.v1.NodeAvailability;
 import io.flotilla.contracts.v1.NodeDescription;
 import io.flotilla.contracts.v1.NodeRole;
@@ -55,26 +57,35 @@ final class NodeStatusWriter {
         Optional<Node> current = readNode(nodeId);
         long now = clock.getAsLong();
         NodeStatus ready = NodeStatus.newBuilder().setState(NodeState.NODE_READY).setAddr(addr).build();
+        // a node whose id is a Raft member is a manager (swarm init, a manager join, a promotion)
+        NodeRole role = store.raftMembers().contains(nodeId) ? NodeRole.ROLE_MANAGER : NodeRole.ROLE_WORKER;
         Change change;
         if (current.isEmpty()) {
-            Node created = Node.newBuilder()
+            Node.Builder created = Node.newBuilder()
                     .setMeta(Meta.newBuilder().setId(nodeId).setCreatedAtMs(now).setUpdatedAtMs(now))
-                    .setSpec(NodeSpec.newBuilder().setName("").setDesiredRole(NodeRole.ROLE_WORKER)
+                    .setSpec(NodeSpec.newBuilder().setName("").setDesiredRole(role)
                             .setAvailability(NodeAvailability.AVAILABILITY_ACTIVE))
-                    .setRole(NodeRole.ROLE_WORKER)
+                    .setRole(role)
                     .setDescription(description)
-                    .setStatus(ready)
-                    .build();
+                    .setStatus(ready);
+            if (role == NodeRole.ROLE_MANAGER) {
+                created.setManagerStatus(managerStatus(nodeId, addr));
+            }
             change = Change.newBuilder().setOp(Op.OP_CREATE).setKind(Kind.KIND_NODE).setId(nodeId)
                     .setExpectedVersion(0).setObject(StoredObject.newBuilder().setNode(created)).build();
         } else {
             Node n = current.get();
-            Node updated = n.toBuilder()
+            Node.Builder updated = n.toBuilder()
                     .setMeta(n.getMeta().toBuilder().setUpdatedAtMs(now))
                     .setDescription(description)
                     .setStatus(ready)
-                    .build();
-            change = update(n, updated);
+                    .setRole(role);
+            if (role == NodeRole.ROLE_MANAGER) {
+                updated.setManagerStatus(managerStatus(nodeId, addr));
+            } else {
+                updated.clearManagerStatus();
+            }
+            change = update(n, updated.build());
         }
         return applyOne(change).thenCompose(outcome -> {
             if (outcome.getResult() == ChangeResult.RESULT_OK) {
@@ -86,6 +97,11 @@ final class NodeStatusWriter {
             return CompletableFuture.failedFuture(new IllegalStateException(
                     "cannot register node " + nodeId + ": " + outcome.getResult() + " " + outcome.getMessage()));
         });
+    }
+
+    private static ManagerStatus managerStatus(String nodeId, String addr) {
+        return ManagerStatus.newBuilder().setRaftId(nodeId).setAddr(addr.isEmpty() ? "" : addr + ":2377")
+                .setReachability(Reachability.REACHABILITY_REACHABLE).build();
     }
 
     /**

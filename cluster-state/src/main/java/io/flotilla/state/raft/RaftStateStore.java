@@ -75,6 +75,16 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
         node.start();
     }
 
+    @Override
+    public java.util.Set<String> raftMembers() {
+        return java.util.Set.copyOf(node.members());
+    }
+
+    @Override
+    public boolean isLeader() {
+        return node.isLeader();
+    }
+
     public RaftNode node() {
         return node;
     }

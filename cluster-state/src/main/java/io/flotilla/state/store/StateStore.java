@@ -56,6 +56,16 @@ public interface StateStore {
      * Completes once this manager has applied everything committed before the call (a linearizable read
      * may follow); fails like apply when there is no quorum.
      */
+    /** The Raft ids of the managers (the voting members of the group); a node with such an id is a manager. */
+    default Set<String> raftMembers() {
+        return Set.of();
+    }
+
+    /** Whether this manager leads the Raft group now (leader-only loops check it). */
+    default boolean isLeader() {
+        return true;
+    }
+
     default CompletionStage<Long> readBarrier() {
         return java.util.concurrent.CompletableFuture.completedFuture(index());
     }

@@ -114,7 +114,8 @@ class DispatcherTest {
     }
 
     @Test
-    void registerSetsAKnownNodeReadyAndKeepsItsRole() {
+    void registerSetsAKnownManagerReadyAndKeepsItsRole() {
+        store.raftMembers.add(A);
         store.put(Kind.KIND_NODE, A, StoredObject.newBuilder().setNode(Node.newBuilder()
                 .setMeta(Meta.newBuilder().setId(A)).setRole(NodeRole.ROLE_MANAGER)
                 .setStatus(NodeStatus.newBuilder().setState(NodeState.NODE_DOWN).setMessage("heartbeat failure")
@@ -127,6 +128,30 @@ class DispatcherTest {
         assertEquals("", n.getStatus().getMessage());
         assertEquals("10.0.0.1", n.getStatus().getAddr());
         assertEquals(NodeRole.ROLE_MANAGER, n.getRole());
+        assertEquals("10.0.0.1:2377", n.getManagerStatus().getAddr());
+    }
+
+    @Test
+    void aNodeRegisteringWithTheIdOfARaftMemberIsCreatedAsAManager() {
+        store.raftMembers.add(A);
+
+        register(A, new Recorder());
+
+        Node n = store.node(A).orElseThrow();
+        assertEquals(NodeRole.ROLE_MANAGER, n.getRole());
+        assertEquals(NodeRole.ROLE_MANAGER, n.getSpec().getDesiredRole());
+    }
+
+    @Test
+    void aManagerNoLongerInTheGroupIsAWorkerWhenItRegistersAgain() {
+        store.put(Kind.KIND_NODE, A, StoredObject.newBuilder().setNode(Node.newBuilder()
+                .setMeta(Meta.newBuilder().setId(A)).setRole(NodeRole.ROLE_MANAGER)).build());
+
+        register(A, new Recorder());
+
+        Node n = store.node(A).orElseThrow();
+        assertEquals(NodeRole.ROLE_WORKER, n.getRole());
+        assertFalse(n.hasManagerStatus());
     }
 
     @Test

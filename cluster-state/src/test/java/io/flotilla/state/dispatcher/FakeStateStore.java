@@ -35,6 +35,15 @@ import java.util.function.Consumer;
  */
 final class FakeStateStore implements StateStore {
 
+    /** The Raft members this fake claims (a node with such an id is a manager). */
+    final java.util.Set<String> raftMembers = new java.util.concurrent.CopyOnWriteArraySet<>();
+
+    @Override
+    public java.util.Set<String> raftMembers() {
+        return java.util.Set.copyOf(raftMembers);
+    }
+
+
     private final Map<Kind, Map<String, StoredObject>> objects = new HashMap<>();
     private final List<Consumer<WatchResponse>> watchers = new CopyOnWriteArrayList<>();
     private long index;

@@ -1,0 +1,647 @@
+package io.flotilla.agent.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.flotilla.agent.supervisor.Launch;
+import io.flotilla.agent.supervisor.ManagerControl;
+import io.flotilla.agent.swarm.SwarmState;
+import io.flotilla.agent.swarm.SwarmStateProducer;
+import org.jboss.logging.Logger;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Docker Engine API (1.41) endpoint of a host. A byte-level HTTP/1.1 proxy: each request head is parsed
+ * only to decide who answers it. Local containers, images, exec, volumes, events and local networks go to
+ * the host's dockerd exactly as sent, responses stream back as they come, and hijacked connections (attach,
+ * exec start: 101 UPGRADED) become raw two-way pipes. Cluster calls go to the managers' api-gateway on a
+ * manager and are refused with Docker's words elsewhere. /_ping, /version, /info and swarm
+ * init/join/leave are answered here.
+ */
+public final class EngineApi implements Closeable {
+    private static final Logger LOG = Logger.getLogger(EngineApi.class);
+    private static final long MAX_LOCAL_BODY = 4 * 1024 * 1024;
+
+    /** Settings; see application.properties ("# api"). */
+    public record Settings(String listen, String dockerSocket, String gatewayUrl, String node,
+                           String advertiseAddr, String clusterHealthUrl, Duration initTimeout) {
+    }
+
+    private final Settings settings;
+    private final SwarmState swarm;
+    private final ManagerControl managers;
+    private final Backend dockerd;
+    private final Backend gateway;
+    private final ExecutorService pool;
+    private final Object membershipLock = new Object();
+    private final AtomicInteger threads = new AtomicInteger();
+    private volatile ServerSocketChannel server;
+    private volatile boolean closed;
+
+    public EngineApi(Settings settings, SwarmState swarm, ManagerControl managers) {
+        this.settings = settings;
+        this.swarm = swarm;
+        this.managers = managers;
+        this.dockerd = Backend.unix("dockerd", settings.dockerSocket());
+        this.gateway = Backend.fromUrl("api-gateway", settings.gatewayUrl());
+        this.pool = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "engine-api-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    // ---------------------------------------------------------------- listening
+
+    /** Binds the listen address and starts accepting. Returns the bound address (a port for tcp://). */
+    public String start() throws IOException {
+        String listen = settings.listen().trim();
+        ServerSocketChannel ch;
+        String bound;
+        if (listen.startsWith("unix://")) {
+            Path path = Path.of(listen.substring("unix://".length()));
+            if (path.getParent() != null) {
+                Files.createDirectories(path.getParent());
+            }
+            Files.deleteIfExists(path);
+            ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.bind(UnixDomainSocketAddress.of(path));
+            bound = "unix://" + path;
+        } else {
+            InetSocketAddress addr = parseTcp(listen);
+            ch = ServerSocketChannel.open();
+            ch.socket().setReuseAddress(true);
+            ch.bind(addr, 128);
+            InetSocketAddress local = (InetSocketAddress) ch.getLocalAddress();
+            bound = "tcp://" + local.getHostString() + ":" + local.getPort();
+            if (!addr.getAddress().isLoopbackAddress()) {
+                LOG.warnf("Binding to IP address without --tlsverify is insecure and gives root access on this "
+                        + "machine to everyone who has access to your network. host=\"%s\"", bound);
+            }
+        }
+        server = ch;
+        Thread acceptor = new Thread(this::acceptLoop, "engine-api-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return bound;
+    }
+
+    static InetSocketAddress parseTcp(String listen) {
+        String s = listen.startsWith("tcp://") ? listen.substring("tcp://".length()) : listen;
+        URI u = URI.create("tcp://" + (s.startsWith(":") ? "0.0.0.0" + s : s));
+        String host = u.getHost() == null ? "0.0.0.0" : u.getHost();
+        int port = u.getPort() < 0 ? 2375 : u.getPort();
+        return new InetSocketAddress(host, port);
+    }
+
+    public int port() throws IOException {
+        return ((InetSocketAddress) server.getLocalAddress()).getPort();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                SocketChannel c = server.accept();
+                if (c.getRemoteAddress() instanceof InetSocketAddress) {
+                    c.socket().setTcpNoDelay(true);
+                }
+                pool.execute(() -> serve(c));
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (!closed) {
+                    LOG.warnf("accept failed: %s", e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        pool.shutdownNow();
+    }
+
+    // ---------------------------------------------------------------- one client connection
+
+    private void serve(SocketChannel channel) {
+        try (Wire client = new Wire(channel)) {
+            boolean keep = true;
+            while (keep) {
+                HttpHead req;
+                try {
+                    byte[] raw = client.readHead();
+                    if (raw == null) {
+                        return;
+                    }
+                    req = HttpHead.parse(raw);
+                } catch (HttpProtocolException e) {
+                    client.write(Responses.error(e.status, e.getMessage()).render(false, true));
+                    return;
+                }
+                boolean clientCloses = req.closes(req.requestVersion());
+                try {
+                    keep = handle(req, client, clientCloses) && !clientCloses;
+                } catch (HttpProtocolException e) {
+                    client.write(Responses.error(e.status, e.getMessage()).render(false, true));
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            LOG.debugf("client connection ended: %s", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "client connection failed");
+        }
+    }
+
+    /** Answers one request; true when the connection can carry another. */
+    private boolean handle(HttpHead req, Wire client, boolean clientCloses) throws IOException {
+        String method = req.method();
+        Router.Route route = Router.route(method, req.path());
+        switch (route) {
+            case DOCKERD:
+                return proxy(req, null, client, dockerd, clientCloses);
+            case MANAGERS:
+                return toManagers(req, null, client, clientCloses);
+            case NETWORK_CREATE: {
+                byte[][] body = Bodies.readBody(req, client, MAX_LOCAL_BODY);
+                if (isOverlay(body[1])) {
+                    return toManagers(req, body[0], client, clientCloses);
+                }
+                return proxy(req, body[0], client, dockerd, clientCloses);
+            }
+            case NETWORK_BY_ID: {
+                if (swarm.current().manager() && !dockerdKnowsNetwork(Router.networkId(req.path()))) {
+                    return toManagers(req, null, client, clientCloses);
+                }
+                return proxy(req, null, client, dockerd, clientCloses);
+            }
+            default:
+                break;
+        }
+        byte[][] body = Bodies.readBody(req, client, MAX_LOCAL_BODY);
+        Responses.Response resp;
+        switch (route) {
+            case PING:
+                resp = ping(method.equals("HEAD"));
+                break;
+            case VERSION:
+                resp = version();
+                break;
+            case INFO:
+                resp = info();
+                break;
+            case SWARM_INIT:
+                resp = swarmInit(body[1]);
+                break;
+            case SWARM_LEAVE:
+                resp = swarmLeave(req.queryParam("force"));
+                break;
+            case SWARM_JOIN:
+                resp = Responses.error(501, "not implemented yet");
+                break;
+            default:
+                resp = Responses.error(500, "unrouted request");
+        }
+        client.write(resp.render(method.equals("HEAD"), clientCloses));
+        return true;
+    }
+
+    private boolean toManagers(HttpHead req, byte[] rawBody, Wire client, boolean clientCloses) throws IOException {
+        SwarmState.Snapshot s = swarm.current();
+        if (!s.member() || !s.manager()) {
+            if (rawBody == null) {
+                Bodies.copyRequestBody(req, client, Bodies.Sink.DISCARD);
+            }
+            String msg = s.member() ? Responses.WORKER_NOT_MANAGER : Responses.NOT_IN_SWARM_MANAGER;
+            client.write(Responses.error(503, msg).render(req.method().equals("HEAD"), clientCloses));
+            return true;
+        }
+        return proxy(req, rawBody, client, gateway, clientCloses);
+    }
+
+    private static boolean isOverlay(byte[] body) {
+        try {
+            JsonNode n = Responses.JSON.readTree(body);
+            return n != null && n.path("Driver").asText("").equals("overlay");
+        } catch (IOException e) {
+            return false; // dockerd answers the malformed body with its own 400
+        }
+    }
+
+    private boolean dockerdKnowsNetwork(String id) {
+        try {
+            return MiniHttp.get(dockerd, "/v1.41/networks/" + id, 5000).status() != 404;
+        } catch (IOException e) {
+            return true; // dockerd's own error is the better answer
+        }
+    }
+
+    // ---------------------------------------------------------------- proxying
+
+    private enum Outcome { KEEP, CLOSE, UPGRADED }
+
+    /**
+     * Sends the request to a backend on a connection of its own and the response back as it arrives.
+     * rawBody: the request body already read (as sent), or null to stream it from the client.
+     */
+    private boolean proxy(HttpHead req, byte[] rawBody, Wire client, Backend backend, boolean clientCloses)
+            throws IOException {
+        SocketChannel bch;
+        try {
+            bch = backend.connect();
+        } catch (IOException e) {
+            if (rawBody == null) {
+                Bodies.copyRequestBody(req, client, Bodies.Sink.DISCARD);
+            }
+            String what = backend == gateway
+                    ? "the swarm manager services on this node are not reachable (" + backend.describe() + "): "
+                    : "cannot connect to the Docker daemon at " + backend.describe() + ": ";
+            client.write(Responses.error(backend == gateway ? 503 : 502, what + e.getMessage())
+                    .render(req.method().equals("HEAD"), clientCloses));
+            return true;
+        }
+        Wire back = new Wire(bch);
+        ResponsePump pump = new ResponsePump(back, client, req.method().equals("HEAD"), clientCloses);
+        pool.execute(pump);
+        boolean bodyOk = true;
+        try {
+            back.write(req.raw);
+            if (rawBody != null) {
+                back.write(rawBody);
+            } else {
+                Bodies.copyRequestBody(req, client, b -> {
+                    try {
+                        back.write(b);
+                    } catch (IOException e) {
+                        throw new BackendWriteFailed(e);
+                    }
+                });
+            }
+        } catch (BackendWriteFailed e) {
+            bodyOk = false; // the backend stopped reading: its response (if any) still goes to the client
+            LOG.debugf("%s stopped reading the request body: %s", backend.name(), e.getMessage());
+        } catch (IOException e) {
+            back.close(); // the client went away or sent a broken body
+            pump.finished.join();
+            throw e;
+        }
+        // While the answer streams (logs -f, events), watch the client: a client that goes away must not
+        // leave a dockerd stream behind. Bytes it sends meanwhile stay buffered for what comes next.
+        boolean clientEnded = false;
+        // (It stops at the first byte the client sends: never block on a read once the answer is complete.)
+        while (!pump.outcome.isDone() && client.buffered() == 0) {
+            int n;
+            try {
+                n = client.fill();
+            } catch (IOException e) {
+                n = -1;
+            }
+            if (n < 0) {
+                clientEnded = true;
+                break;
+            }
+        }
+        if (clientEnded && !pump.outcome.isDone()) {
+            back.close();
+            pump.finished.join();
+            return false;
+        }
+        Outcome outcome = pump.outcome.join();
+        if (outcome == Outcome.UPGRADED) {
+            try {
+                ByteBuffer b;
+                while ((b = client.take(Long.MAX_VALUE)) != null) {
+                    back.write(b);
+                }
+            } catch (IOException e) {
+                LOG.debugf("hijacked connection, client side: %s", e.getMessage());
+            }
+            back.shutdownOutput();
+            pump.finished.join();
+            back.close();
+            return false;
+        }
+        back.close();
+        return outcome == Outcome.KEEP && bodyOk;
+    }
+
+    private static final class BackendWriteFailed extends IOException {
+        BackendWriteFailed(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** Reads the backend's response and writes it to the client as it arrives. */
+    private static final class ResponsePump implements Runnable {
+        final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        final CompletableFuture<Void> finished = new CompletableFuture<>();
+        private final Wire back;
+        private final Wire client;
+        private final boolean headRequest;
+        private final boolean clientCloses;
+
+        ResponsePump(Wire back, Wire client, boolean headRequest, boolean clientCloses) {
+            this.back = back;
+            this.client = client;
+            this.headRequest = headRequest;
+            this.clientCloses = clientCloses;
+        }
+
+        @Override
+        public void run() {
+            boolean sentSomething = false;
+            try {
+                while (true) {
+                    byte[] raw = back.readHead();
+                    if (raw == null) {
+                        throw new IOException("the backend closed the connection without answering");
+                    }
+                    HttpHead resp = HttpHead.parse(raw);
+                    int status = resp.status();
+                    sentSomething = true;
+                    if (status == 101) {
+                        // known as upgraded before the client can react to the 101 (stdin, half-close)
+                        outcome.complete(Outcome.UPGRADED);
+                        client.write(raw);
+                        try {
+                            Bodies.copyToEof(back, client::write);
+                        } catch (IOException e) {
+                            LOG.debugf("hijacked connection, backend side: %s", e.getMessage());
+                            back.close();
+                        }
+                        client.shutdownOutput();
+                        return;
+                    }
+                    client.write(raw);
+                    if (status >= 100 && status < 200) {
+                        continue;
+                    }
+                    boolean keep = !clientCloses && !resp.closes(resp.responseVersion());
+                    if (headRequest || status == 204 || status == 304) {
+                        // no body
+                    } else if (resp.chunked()) {
+                        Bodies.copyChunked(back, client::write, null);
+                    } else if (resp.contentLength() >= 0) {
+                        Bodies.copyFixed(back, client::write, resp.contentLength(), null);
+                    } else {
+                        Bodies.copyToEof(back, client::write);
+                        keep = false;
+                    }
+                    if (!keep) {
+                        client.shutdownOutput(); // the client sees the end; its thread sees the client close
+                    }
+                    outcome.complete(keep ? Outcome.KEEP : Outcome.CLOSE);
+                    return;
+                }
+            } catch (IOException | RuntimeException e) {
+                if (!outcome.isDone()) {
+                    if (!sentSomething) {
+                        try {
+                            client.write(Responses.error(502, "upstream error: " + e.getMessage())
+                                    .render(headRequest, true));
+                            client.shutdownOutput();
+                        } catch (IOException ignored) {
+                            // client gone too
+                        }
+                    } else {
+                        client.close(); // a response cut in the middle: the client must see the connection end
+                    }
+                    outcome.complete(Outcome.CLOSE);
+                }
+            } finally {
+                finished.complete(null);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- local answers
+
+    Responses.Response ping(boolean head) {
+        Responses.Response r = head ? new Responses.Response(200, "text/plain; charset=utf-8", new byte[0])
+                : Responses.text(200, "OK");
+        r.header("Builder-Version", "1");
+        r.header("Cache-Control", "no-cache, no-store, must-revalidate");
+        r.header("Pragma", "no-cache");
+        r.header("Swarm", SwarmInfo.pingHeader(swarm.current()));
+        return r;
+    }
+
+    private Responses.Response version() {
+        MiniHttp.Result r;
+        try {
+            r = MiniHttp.get(dockerd, "/v1.41/version", 10_000);
+        } catch (IOException e) {
+            return Responses.error(502, "cannot connect to the Docker daemon at " + dockerd.describe() + ": "
+                    + e.getMessage());
+        }
+        if (r.status() != 200) {
+            return passThrough(r);
+        }
+        try {
+            ObjectNode v = (ObjectNode) Responses.JSON.readTree(r.body());
+            adjustVersion(v);
+            return Responses.json(200, v);
+        } catch (IOException | ClassCastException e) {
+            return Responses.error(502, "unexpected /version answer from dockerd: " + e.getMessage());
+        }
+    }
+
+    static void adjustVersion(ObjectNode v) {
+        v.put("ApiVersion", Responses.API_VERSION);
+        v.put("MinAPIVersion", "1.12");
+        JsonNode comps = v.path("Components");
+        if (comps.isArray()) {
+            for (JsonNode c : comps) {
+                if (c.path("Name").asText().equals("Engine") && c.path("Details").isObject()) {
+                    ((ObjectNode) c.get("Details")).put("ApiVersion", Responses.API_VERSION);
+                    ((ObjectNode) c.get("Details")).put("MinAPIVersion", "1.12");
+                }
+            }
+        }
+    }
+
+    private static Responses.Response passThrough(MiniHttp.Result r) {
+        String ct = r.head().header("Content-Type");
+        return new Responses.Response(r.status(), ct == null ? "application/json" : ct, r.body());
+    }
+
+    private Responses.Response info() {
+        MiniHttp.Result r;
+        try {
+            r = MiniHttp.get(dockerd, "/v1.41/info", 15_000);
+        } catch (IOException e) {
+            return Responses.error(502, "cannot connect to the Docker daemon at " + dockerd.describe() + ": "
+                    + e.getMessage());
+        }
+        if (r.status() != 200) {
+            return passThrough(r);
+        }
+        JsonNode docker;
+        try {
+            docker = Responses.JSON.readTree(r.body());
+        } catch (IOException e) {
+            return Responses.error(502, "unexpected /info answer from dockerd: " + e.getMessage());
+        }
+        SwarmState.Snapshot s = swarm.current();
+        SwarmInfo.ClusterView view = SwarmInfo.ClusterView.UNKNOWN;
+        if (s.manager()) {
+            view = SwarmInfo.fromManagers(gatewayJson("/v1.41/nodes"), gatewayJson("/v1.41/swarm"));
+        }
+        String nodeAddr = managers.launch().map(Launch::advertiseAddr).orElse(settings.advertiseAddr());
+        ObjectNode block = SwarmInfo.block(s, nodeAddr, view);
+        return Responses.json(200, SwarmInfo.merge(docker, block, settings.node()));
+    }
+
+    private JsonNode gatewayJson(String path) {
+        try {
+            MiniHttp.Result r = MiniHttp.get(gateway, path, 1500);
+            return r.status() == 200 ? Responses.JSON.readTree(r.body()) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private Responses.Response swarmInit(byte[] body) {
+        synchronized (membershipLock) {
+            SwarmState.Snapshot s = swarm.current();
+            if (s.member()) {
+                return Responses.error(503, Responses.ALREADY_IN_SWARM);
+            }
+            JsonNode req;
+            try {
+                req = body.length == 0 ? Responses.JSON.createObjectNode() : Responses.JSON.readTree(body);
+            } catch (IOException e) {
+                return Responses.error(400, "invalid JSON: " + e.getMessage());
+            }
+            AdvertiseAddr.Resolved addr;
+            try {
+                addr = AdvertiseAddr.resolve(req.path("AdvertiseAddr").asText(""), req.path("ListenAddr").asText(""),
+                        settings.advertiseAddr());
+            } catch (AdvertiseAddr.BadAddress e) {
+                return Responses.error(400, e.getMessage());
+            }
+            Launch launch = new Launch(s.nodeId(), addr.host(), true);
+            long t0 = System.nanoTime();
+            try {
+                managers.start(launch);
+                waitReady(settings.initTimeout());
+            } catch (IOException | RuntimeException e) {
+                LOG.errorf("swarm init failed: %s", e.getMessage());
+                managers.stop();
+                return Responses.error(500, "swarm init failed: " + e.getMessage());
+            }
+            // member now: the dispatcher session registers this node with the store; the CLI asks for it next
+            swarm.update(new SwarmState.Snapshot(s.nodeId(), true, true, List.of(addr.hostPort())));
+            waitRegistered(s.nodeId(), System.nanoTime() + settings.initTimeout().toNanos() / 2);
+            LOG.infof("swarm initialized: node %s advertises %s (manager services ready in %d ms)", s.nodeId(),
+                    addr.hostPort(), (System.nanoTime() - t0) / 1_000_000);
+            return Responses.json(200, TextNode.valueOf(s.nodeId()));
+        }
+    }
+
+    private void waitReady(Duration timeout) throws IOException {
+        URI u = URI.create(settings.clusterHealthUrl());
+        Backend health = Backend.fromUrl("cluster-state", u.getScheme() + "://" + u.getHost() + ":" + u.getPort());
+        String path = u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "not answering";
+        while (System.nanoTime() < deadline) {
+            try {
+                MiniHttp.Result r = MiniHttp.get(health, path, 2000);
+                if (r.status() == 200) {
+                    return;
+                }
+                last = "health " + r.status() + ": " + r.text().trim();
+            } catch (IOException e) {
+                last = e.getMessage();
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
+        throw new IOException("cluster-state did not become ready within " + timeout.toSeconds() + " s (" + last
+                + ")");
+    }
+
+    /**
+     * The CLI asks the managers for this node (GET /nodes/{id}) and the cluster (GET /swarm) right after
+     * init: wait (bounded) until the gateway knows the node. Not fatal: the services are up.
+     */
+    private void waitRegistered(String nodeId, long deadlineNanos) {
+        String last = "";
+        while (System.nanoTime() < deadlineNanos) {
+            try {
+                MiniHttp.Result r = MiniHttp.get(gateway, "/v1.41/nodes/" + nodeId, 2000);
+                if (r.status() == 200 && MiniHttp.get(gateway, "/v1.41/swarm", 2000).status() == 200) {
+                    return;
+                }
+                last = r.status() + " " + r.text().trim();
+            } catch (IOException e) {
+                last = e.getMessage();
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        LOG.warnf("the api-gateway does not know node %s yet (%s); answering swarm init anyway", nodeId, last);
+    }
+
+    private Responses.Response swarmLeave(String force) {
+        synchronized (membershipLock) {
+            boolean forced = force != null && (force.equals("1") || force.equalsIgnoreCase("true"));
+            SwarmState.Snapshot s = swarm.current();
+            if (!s.member()) {
+                return Responses.error(503, Responses.NOT_PART_OF_SWARM);
+            }
+            if (s.manager() && !forced) {
+                return Responses.error(503, s.managers().size() <= 1 ? Responses.LEAVE_LAST_MANAGER
+                        : Responses.LEAVE_MANAGER);
+            }
+            if (s.manager() || managers.launch().isPresent()) {
+                managers.stop();
+            }
+            managers.wipeData();
+            swarm.update(new SwarmState.Snapshot(SwarmStateProducer.newId(), false, false, List.of()));
+            LOG.infof("left the swarm (was node %s)", s.nodeId());
+            return new Responses.Response(200, null, new byte[0]);
+        }
+    }
+
+    /** For tests: the headers of a response as a map. */
+    static Map<String, String> headersOf(Responses.Response r) {
+        return r.headers;
+    }
+}

@@ -1,0 +1,66 @@
+package io.flotilla.agent.api;
+
+import io.flotilla.agent.supervisor.ManagerServices;
+import io.flotilla.agent.swarm.SwarmState;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+
+/** Starts this host's Docker Engine API endpoint with the agent, and stops it with the agent. */
+@ApplicationScoped
+public class EngineApiService {
+    private static final Logger LOG = Logger.getLogger(EngineApiService.class);
+
+    @Inject
+    SwarmState swarmState;
+    @Inject
+    ManagerServices managerServices;
+    @ConfigProperty(name = "flotilla.api.listen")
+    String listen;
+    @ConfigProperty(name = "flotilla.docker-socket")
+    String dockerSocket;
+    @ConfigProperty(name = "flotilla.api.gateway-url")
+    String gatewayUrl;
+    @ConfigProperty(name = "flotilla.api.cluster-state-health-url")
+    String clusterHealthUrl;
+    @ConfigProperty(name = "flotilla.api.init-timeout")
+    Duration initTimeout;
+    @ConfigProperty(name = "flotilla.api.enabled", defaultValue = "true")
+    boolean enabled;
+    @ConfigProperty(name = "flotilla.node")
+    String node;
+    @ConfigProperty(name = "flotilla.advertise-addr")
+    String advertiseAddr;
+
+    private EngineApi api;
+
+    void onStart(@Observes @Priority(20) StartupEvent event) {
+        if (!enabled) {
+            return;
+        }
+        api = new EngineApi(new EngineApi.Settings(listen, dockerSocket, gatewayUrl, node, advertiseAddr,
+                clusterHealthUrl, initTimeout), swarmState, managerServices);
+        try {
+            String bound = api.start();
+            LOG.infof("Docker Engine API (1.41) listening on %s; dockerd at unix://%s; managers at %s", bound,
+                    dockerSocket, gatewayUrl);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + listen, e);
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (api != null) {
+            api.close();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.flotilla.agent.supervisor;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one place that says which manager services a host runs and with which environment (the variables
+ * each service reads; cluster-state's Raft settings included). Change them here.
+ */
+public final class ManagerEnv {
+
+    /** A manager service: its module directory name and its HTTP (health) port. */
+    public record Module(String name, int httpPort) {
+    }
+
+    /** In start order: the store first. */
+    public static final List<Module> MODULES = List.of(
+            new Module("cluster-state", 9102),
+            new Module("api-gateway", 9103),
+            new Module("scheduler-svc", 9104),
+            new Module("network-svc", 9105));
+
+    public static final int STORE_PORT = 2377;
+    public static final int RAFT_PORT = 7946;
+
+    /** Variables of the agent's own environment a child must not inherit (they name the agent's ports). */
+    static final List<String> NOT_INHERITED = List.of("FLOTILLA_HTTP_PORT", "FLOTILLA_API_LISTEN",
+            "FLOTILLA_GRPC_PORT", "FLOTILLA_RAFT_ID", "FLOTILLA_RAFT_MEMBERS", "FLOTILLA_BOOTSTRAP",
+            "QUARKUS_HTTP_PORT");
+
+    private ManagerEnv() {
+    }
+
+    /** The environment of one manager service on this host. */
+    public static Map<String, String> of(Module module, Launch launch, String node, String dataRoot, String kafka) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("FLOTILLA_NODE", node);
+        env.put("FLOTILLA_HTTP_PORT", Integer.toString(module.httpPort()));
+        env.put("FLOTILLA_DATA", dataRoot + "/" + module.name());
+        env.put("FLOTILLA_KAFKA", kafka);
+        env.put("FLOTILLA_ADVERTISE_ADDR", launch.advertiseAddr());
+        env.put("FLOTILLA_STORE_HOST", "127.0.0.1");
+        env.put("FLOTILLA_STORE_PORT", Integer.toString(STORE_PORT));
+        env.put("FLOTILLA_NODE_ID", launch.nodeId());
+        if (module.name().equals("cluster-state")) {
+            env.put("FLOTILLA_RAFT_ID", launch.nodeId());
+            env.put("FLOTILLA_RAFT_MEMBERS", launch.nodeId() + "@" + launch.advertiseAddr() + ":" + RAFT_PORT);
+            env.put("FLOTILLA_BOOTSTRAP", Boolean.toString(launch.bootstrap()));
+        }
+        return env;
+    }
+}

@@ -1,0 +1,113 @@
+package io.flotilla.agent.supervisor;
+
+import io.flotilla.agent.swarm.SwarmState;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * This host's manager processes (cluster-state, api-gateway, scheduler-svc, network-svc), each
+ * {@code java <flotilla.java-opts> -jar <flotilla.home>/<module>/target/quarkus-app/quarkus-run.jar}.
+ * Started by swarm init (and join as a manager), stopped by leave, started again (or adopted) when the
+ * agent starts on a manager.
+ */
+@ApplicationScoped
+public class ManagerServices implements ManagerControl {
+    private static final Logger LOG = Logger.getLogger(ManagerServices.class);
+
+    @Inject
+    SwarmState swarmState;
+    @ConfigProperty(name = "flotilla.home")
+    String home;
+    @ConfigProperty(name = "flotilla.data")
+    String data;
+    @ConfigProperty(name = "flotilla.run")
+    String run;
+    @ConfigProperty(name = "flotilla.kafka")
+    String kafka;
+    @ConfigProperty(name = "flotilla.node")
+    String node;
+    @ConfigProperty(name = "flotilla.java-opts")
+    String javaOpts;
+    @ConfigProperty(name = "flotilla.advertise-addr")
+    String advertiseAddr;
+    @ConfigProperty(name = "flotilla.supervisor.stop-grace", defaultValue = "10s")
+    java.time.Duration grace;
+
+    private Supervisor supervisor;
+
+    synchronized Supervisor supervisor() {
+        if (supervisor == null) {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            supervisor = new Supervisor(Path.of(run), Path.of(data), node, kafka, m -> {
+                String jar = Path.of(home).toAbsolutePath().normalize()
+                        .resolve(m.name()).resolve("target/quarkus-app/quarkus-run.jar").toString();
+                List<String> argv = new ArrayList<>();
+                argv.add(java);
+                for (String o : javaOpts.trim().split("\\s+")) {
+                    if (!o.isEmpty()) {
+                        argv.add(o);
+                    }
+                }
+                argv.add("-jar");
+                argv.add(jar);
+                return new Supervisor.Command(argv, jar);
+            }, grace.toMillis());
+        }
+        return supervisor;
+    }
+
+    void onStart(@Observes @Priority(10) StartupEvent event) {
+        SwarmState.Snapshot s = swarmState.current();
+        if (s.manager()) {
+            try {
+                supervisor().resume(new Launch(s.nodeId(), advertiseAddr, false));
+                LOG.infof("manager services of %s running: %s", s.nodeId(), supervisor().pids());
+            } catch (IOException | RuntimeException e) {
+                LOG.errorf(e, "cannot start the manager services");
+            }
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (supervisor != null) {
+            supervisor.detach();
+        }
+    }
+
+    @Override
+    public void start(Launch launch) throws IOException {
+        supervisor().start(launch);
+    }
+
+    @Override
+    public void stop() {
+        supervisor().stop();
+    }
+
+    @Override
+    public void wipeData() {
+        supervisor().wipeData();
+    }
+
+    @Override
+    public Optional<Launch> launch() {
+        return supervisor().launch();
+    }
+
+    public Map<String, Long> pids() {
+        return supervisor().pids();
+    }
+}
