@@ -221,7 +221,7 @@ class StoreStateMachineTest {
         writer.start();
         StateStore.Watch w = hub.open(Set.of(Kind.KIND_TASK), 0, seen::add, t -> { });
         writer.join();
-        long deadline = System.currentTimeMillis() + 5000;
+        long deadline = System.currentTimeMillis() + 60_000; // generous: CI machines can be loaded
         while (System.currentTimeMillis() < deadline && (seen.isEmpty() || seen.get(seen.size() - 1).getIndex() < sm.index())) {
             Thread.sleep(10);
         }
