@@ -259,7 +259,7 @@ class StoreStateMachineTest {
         // from an index in the history: exactly the later batches
         List<WatchResponse> later = new CopyOnWriteArrayList<>();
         StateStore.Watch w2 = hub.open(Set.of(), sm.index() - 5, later::add, t -> { });
-        deadline = System.currentTimeMillis() + 5000;
+        deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline && later.size() < 5) {
             Thread.sleep(10);
         }
