@@ -1,26 +1,28 @@
 package io.flotilla.network.health;
 
-import io.flotilla.network.kafka.StateEventListener;
+import io.flotilla.network.NetworkRunner;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready once the state event stream is being followed. */
+/** Ready once the store has been listed and the event stream (Kafka or Watch) is being followed. */
 @Readiness
 @ApplicationScoped
 public class EventStreamReadiness implements HealthCheck {
 
     @Inject
-    StateEventListener listener;
+    NetworkRunner runner;
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("state-events")
-                .status(listener.connected())
-                .withData("eventsApplied", listener.eventsApplied())
-                .withData("lastIndex", listener.view().lastIndex())
+        var loop = runner.loop();
+        return HealthCheckResponse.named("allocator")
+                .status(runner.ready())
+                .withData("index", loop == null ? 0 : loop.index())
+                .withData("changesApplied", loop == null ? 0 : loop.changesApplied())
+                .withData("changesRejected", loop == null ? 0 : loop.changesRejected())
                 .build();
     }
 }
