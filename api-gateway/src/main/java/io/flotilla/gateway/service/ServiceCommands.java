@@ -95,12 +95,19 @@ public class ServiceCommands {
         if (next.hasGlobal() != current.getSpec().hasGlobal()) {
             throw new ApiException(400, "Unknown", "service mode change is not allowed");
         }
-        Service updated = current.toBuilder()
+        // as Swarm: an update clears the update status (the orchestrator sets "updating" when it rolls
+        // tasks), a rollback starts as rollback_started
+        Service.Builder b = current.toBuilder()
                 .setMeta(current.getMeta().toBuilder().setUpdatedAtMs(clock.getAsLong()))
                 .setPreviousSpec(current.getSpec())
                 .setSpec(next)
                 .setSpecVersion(current.getSpecVersion() + 1)
-                .build();
+                .clearUpdateStatus();
+        if (rollback) {
+            b.setUpdateStatus(io.flotilla.contracts.v1.UpdateStatus.newBuilder().setState("rollback_started")
+                    .setStartedAtMs(clock.getAsLong()).setMessage("manually requested rollback"));
+        }
+        Service updated = b.build();
         Outcomes.require(store.apply(ApplyRequest.newBuilder()
                 .addChanges(Change.newBuilder().setOp(Op.OP_UPDATE).setKind(Kind.KIND_SERVICE)
                         .setId(current.getMeta().getId()).setExpectedVersion(version)

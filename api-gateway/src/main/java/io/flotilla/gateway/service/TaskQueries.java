@@ -60,6 +60,30 @@ public class TaskQueries {
                 .toList();
     }
 
+    /**
+     * The log sources of these tasks: those that have a container on a node that is known and not
+     * down, in slot (then creation) order.
+     */
+    public List<TaskLogs.Source> logSources(List<Task> tasks) {
+        Map<String, io.flotilla.contracts.v1.Node> nodes = new HashMap<>();
+        for (StoredObject o : store.list(Kind.KIND_NODE)) {
+            nodes.put(o.getNode().getMeta().getId(), o.getNode());
+        }
+        return tasks.stream()
+                .filter(t -> t.getStatus().hasContainer() && !t.getStatus().getContainer().getContainerId().isEmpty())
+                .filter(t -> {
+                    io.flotilla.contracts.v1.Node n = nodes.get(t.getNodeId());
+                    return n != null && n.getStatus().getState() != io.flotilla.contracts.v1.NodeState.NODE_DOWN
+                            && !n.getStatus().getAddr().isEmpty();
+                })
+                .sorted(java.util.Comparator.comparingLong(Task::getSlot).thenComparing(t -> t.getNodeId())
+                        .thenComparingLong(t -> t.getMeta().getCreatedAtMs()))
+                .map(t -> new TaskLogs.Source(t.getNodeId(), t.getServiceId(), t.getMeta().getId(),
+                        nodes.get(t.getNodeId()).getStatus().getAddr(), t.getStatus().getContainer().getContainerId(),
+                        t.getSpec().getContainer().getTty()))
+                .toList();
+    }
+
     public Task find(String ref) {
         return Lookup.resolve("task", ref, store.list(Kind.KIND_TASK).stream().map(StoredObject::getTask).toList(),
                 t -> t.getMeta().getId(), t -> "");

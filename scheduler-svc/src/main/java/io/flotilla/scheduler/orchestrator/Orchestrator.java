@@ -38,6 +38,8 @@ public final class Orchestrator {
             .thenComparingLong(t -> t.getRestartAttempt())
             .thenComparing(t -> t.getMeta().getId());
 
+    private final Updater updater = new Updater();
+
     public Plan reconcile(ClusterView view, String serviceId, long nowMs) {
         Plan plan = new Plan();
         Service service = view.service(serviceId);
@@ -64,6 +66,7 @@ public final class Orchestrator {
             bySlot.computeIfAbsent(slot, k -> new ArrayList<>());
         }
         int limit = view.historyLimit();
+        List<Updater.Slot> slots = new ArrayList<>();
         for (Map.Entry<Long, List<Task>> e : bySlot.entrySet()) {
             List<Task> slotTasks = e.getValue();
             slotTasks.sort(OLDEST_FIRST);
@@ -79,13 +82,16 @@ public final class Orchestrator {
                 }
                 continue;
             }
-            Task created = fillSlot(view, service, slotTasks, Long.toString(slot), slot, "", plan, touched, nowMs);
+            Task[] kept = new Task[1];
+            Task created = fillSlot(view, service, slotTasks, Long.toString(slot), slot, "", plan, touched, nowMs, kept);
             if (created != null) {
                 slotTasks.add(created);
                 touched.add(created.getMeta().getId());
             }
+            slots.add(new Updater.Slot(Long.toString(slot), slot, "", kept[0], slotTasks));
             pruneHistory(view, slotTasks, limit, touched, plan);
         }
+        updater.update(view, service, slots, plan, nowMs);
     }
 
     // ------------------------------------------------------------------ global
@@ -99,6 +105,7 @@ public final class Orchestrator {
             byNode.computeIfAbsent(n.getMeta().getId(), k -> new ArrayList<>());
         }
         int limit = view.historyLimit();
+        List<Updater.Slot> slots = new ArrayList<>();
         for (Map.Entry<String, List<Task>> e : byNode.entrySet()) {
             String nodeId = e.getKey();
             List<Task> nodeTasks = e.getValue();
@@ -116,15 +123,20 @@ public final class Orchestrator {
                 continue;
             }
             boolean eligible = canStartNew(node, service);
+            Task[] kept = new Task[1];
             Task created = eligible
-                    ? fillSlot(view, service, nodeTasks, "node:" + nodeId, 0, nodeId, plan, touched, nowMs)
+                    ? fillSlot(view, service, nodeTasks, "node:" + nodeId, 0, nodeId, plan, touched, nowMs, kept)
                     : keepOnly(view, nodeTasks, plan, touched, nowMs);
             if (created != null) {
                 nodeTasks.add(created);
                 touched.add(created.getMeta().getId());
             }
+            if (eligible) {
+                slots.add(new Updater.Slot("node:" + nodeId, 0, nodeId, kept[0], nodeTasks));
+            }
             pruneHistory(view, nodeTasks, limit, touched, plan);
         }
+        updater.update(view, service, slots, plan, nowMs);
     }
 
     /** A node that can keep a global task: present, not down, not drained, constraints hold. */
@@ -141,7 +153,7 @@ public final class Orchestrator {
                 && constraintsHold(node, service);
     }
 
-    private static boolean constraintsHold(Node node, Service service) {
+    static boolean constraintsHold(Node node, Service service) {
         for (String text : service.getSpec().getTask().getPlacement().getConstraintsList()) {
             Optional<Constraint> c = Constraint.parse(text);
             if (c.isEmpty() || !c.get().matches(node)) {
@@ -169,7 +181,7 @@ public final class Orchestrator {
      * plan). Tasks in the list are oldest first.
      */
     private Task fillSlot(ClusterView view, Service service, List<Task> tasks, String slotKey, long slot,
-                          String nodeId, Plan plan, Set<String> touched, long nowMs) {
+                          String nodeId, Plan plan, Set<String> touched, long nowMs, Task[] kept) {
         List<Task> live = new ArrayList<>(1);
         Task endedWhileWanted = null;
         boolean displaced = false;
@@ -203,6 +215,7 @@ public final class Orchestrator {
                     touched.add(t.getMeta().getId());
                 }
             }
+            kept[0] = keep;
             return null;
         }
         Task newest = tasks.isEmpty() ? null : tasks.get(tasks.size() - 1);
@@ -234,7 +247,7 @@ public final class Orchestrator {
         return created;
     }
 
-    private static Task newTask(Service service, long slot, String nodeId, long attempt, String id, long nowMs) {
+    static Task newTask(Service service, long slot, String nodeId, long attempt, String id, long nowMs) {
         Endpoint endpoint = service.hasEndpoint() ? service.getEndpoint()
                 : Endpoint.newBuilder().setSpec(service.getSpec().getEndpoint()).build();
         return Task.newBuilder()
@@ -304,7 +317,7 @@ public final class Orchestrator {
                 || n.getSpec().getAvailability() == NodeAvailability.AVAILABILITY_DRAIN;
     }
 
-    private static void shutdown(Task t, Plan plan, long nowMs) {
+    static void shutdown(Task t, Plan plan, long nowMs) {
         plan.updateTask(t, t.toBuilder().setDesiredState(TaskState.TASK_SHUTDOWN)
                 .setMeta(t.getMeta().toBuilder().setUpdatedAtMs(nowMs)).build());
     }

@@ -27,6 +27,13 @@ public final class Plan {
                 .setObject(StoredObject.newBuilder().setTask(updated)).build());
     }
 
+    /** Updates a service read at version {@code read.getMeta().getVersion()} (its update status, a rollback). */
+    public void updateService(io.flotilla.contracts.v1.Service read, io.flotilla.contracts.v1.Service updated) {
+        changes.add(Change.newBuilder().setOp(Op.OP_UPDATE).setKind(Kind.KIND_SERVICE).setId(read.getMeta().getId())
+                .setExpectedVersion(read.getMeta().getVersion())
+                .setObject(StoredObject.newBuilder().setService(updated)).build());
+    }
+
     public void deleteTask(Task read) {
         changes.add(Change.newBuilder().setOp(Op.OP_DELETE).setKind(Kind.KIND_TASK).setId(read.getMeta().getId())
                 .setExpectedVersion(read.getMeta().getVersion()).build());

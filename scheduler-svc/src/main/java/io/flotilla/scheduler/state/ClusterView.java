@@ -130,7 +130,10 @@ public final class ClusterView {
         return upsert(e.getObject(), version);
     }
 
-    /** Records an object as written by this process (the version the store returned). */
+    /**
+     * Records an object as written by this process (the version the store returned), or as listed
+     * ({@code version} 0: the object's own meta version stays, so that updates built from it carry it).
+     */
     public Set<String> upsert(StoredObject o, long version) {
         switch (o.getObjectCase()) {
             case NODE: {
@@ -139,7 +142,7 @@ public final class ClusterView {
                 if (stale(id, nodes.get(id) == null ? -1 : nodes.get(id).getMeta().getVersion(), version)) {
                     return Set.of();
                 }
-                nodes.put(id, n.toBuilder().setMeta(n.getMeta().toBuilder().setVersion(version)).build());
+                nodes.put(id, n.toBuilder().setMeta(n.getMeta().toBuilder().setVersion(version != 0 ? version : n.getMeta().getVersion())).build());
                 return keysForNode(id);
             }
             case SERVICE: {
@@ -148,7 +151,7 @@ public final class ClusterView {
                 if (stale(id, services.get(id) == null ? -1 : services.get(id).getMeta().getVersion(), version)) {
                     return Set.of();
                 }
-                services.put(id, s.toBuilder().setMeta(s.getMeta().toBuilder().setVersion(version)).build());
+                services.put(id, s.toBuilder().setMeta(s.getMeta().toBuilder().setVersion(version != 0 ? version : s.getMeta().getVersion())).build());
                 return Set.of(id, SCHEDULE_KEY);
             }
             case TASK: {
@@ -158,7 +161,7 @@ public final class ClusterView {
                 if (stale(id, old == null ? -1 : old.getMeta().getVersion(), version)) {
                     return Set.of();
                 }
-                Task stored = t.toBuilder().setMeta(t.getMeta().toBuilder().setVersion(version)).build();
+                Task stored = t.toBuilder().setMeta(t.getMeta().toBuilder().setVersion(version != 0 ? version : t.getMeta().getVersion())).build();
                 if (old != null) {
                     unindex(old);
                 }

@@ -55,6 +55,9 @@ public final class ServiceMapper {
                 : F.objectNode());
         if (e.getPortsCount() > 0) {
             o.set("Ports", ServiceSpecMapper.portsToDocker(e.getPortsList()));
+        } else if (s.getSpec().getEndpoint().getPortsCount() > 0) {
+            // not allocated (yet): the ports as asked, so that ls, inspect --pretty and ps show them
+            o.set("Ports", ServiceSpecMapper.portsToDocker(s.getSpec().getEndpoint().getPortsList()));
         }
         if (e.getVirtualIpsCount() > 0) {
             ArrayNode vips = o.putArray("VirtualIPs");

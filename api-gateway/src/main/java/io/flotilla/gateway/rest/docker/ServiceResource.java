@@ -12,6 +12,8 @@ import io.flotilla.gateway.docker.mapping.ServiceMapper;
 import io.flotilla.gateway.docker.mapping.ServiceMapper.ServiceStatus;
 import io.flotilla.gateway.docker.mapping.ServiceSpecMapper;
 import io.flotilla.gateway.service.ServiceCommands;
+import io.flotilla.gateway.service.TaskLogs;
+import io.flotilla.gateway.service.TaskQueries;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -37,6 +39,10 @@ public class ServiceResource {
     ServiceCommands services;
     @Inject
     ObjectMapper json;
+    @Inject
+    TaskQueries tasks;
+    @Inject
+    TaskLogs logs;
 
     @POST
     @Path("/create")
@@ -85,6 +91,20 @@ public class ServiceResource {
         ObjectNode out = F.objectNode();
         out.putNull("Warnings");
         return out;
+    }
+
+    /** Docker's service logs: every task's container log from its node, multiplexed, with task context. */
+    @GET
+    @Path("/{id}/logs")
+    public Response logs(@PathParam("id") String id, @QueryParam("stdout") String stdout,
+                         @QueryParam("stderr") String stderr, @QueryParam("follow") String follow,
+                         @QueryParam("tail") String tail, @QueryParam("since") String since,
+                         @QueryParam("timestamps") String timestamps, @QueryParam("details") String details) {
+        TaskLogs.Options options = DockerParams.logOptions(stdout, stderr, follow, tail, since, timestamps, details);
+        Service service = services.find(id);
+        List<TaskLogs.Source> sources = tasks.logSources(tasks.list(new TaskQueries.Query(
+                java.util.Set.of(service.getMeta().getId()), java.util.Set.of(), java.util.Set.of(), false)));
+        return DockerParams.logStream(logs, sources, options);
     }
 
     @DELETE

@@ -13,6 +13,7 @@ import io.flotilla.gateway.docker.mapping.TaskStates;
 import io.flotilla.gateway.service.ApiException;
 import io.flotilla.gateway.service.NodeCommands;
 import io.flotilla.gateway.service.ServiceCommands;
+import io.flotilla.gateway.service.TaskLogs;
 import io.flotilla.gateway.service.TaskQueries;
 import io.flotilla.gateway.store.StoreClient;
 import jakarta.inject.Inject;
@@ -47,6 +48,8 @@ public class TaskResource {
     NodeCommands nodes;
     @Inject
     StoreClient store;
+    @Inject
+    TaskLogs logs;
 
     @GET
     public JsonNode list(@QueryParam("filters") String rawFilters) {
@@ -93,6 +96,19 @@ public class TaskResource {
     @Path("/{id}")
     public JsonNode inspect(@PathParam("id") String id) {
         return TaskMapper.toDocker(tasks.find(id), networkNames());
+    }
+
+    /** Docker's task logs: the task's container log from its node, multiplexed, with task context. */
+    @GET
+    @Path("/{id}/logs")
+    public jakarta.ws.rs.core.Response logs(@PathParam("id") String id, @QueryParam("stdout") String stdout,
+                                            @QueryParam("stderr") String stderr, @QueryParam("follow") String follow,
+                                            @QueryParam("tail") String tail, @QueryParam("since") String since,
+                                            @QueryParam("timestamps") String timestamps,
+                                            @QueryParam("details") String details) {
+        TaskLogs.Options options = DockerParams.logOptions(stdout, stderr, follow, tail, since, timestamps, details);
+        Task task = tasks.find(id);
+        return DockerParams.logStream(logs, tasks.logSources(java.util.List.of(task)), options);
     }
 
     private Map<String, String> networkNames() {
