@@ -53,6 +53,9 @@ public final class TaskScheduler {
         Map<String, NodeInfo> infos = nodeInfos(view);
         Map<String, List<Task>> groups = new LinkedHashMap<>();
         for (Task t : pending) {
+            if (!NetworkAllocation.allocated(t, view.service(t.getServiceId()))) {
+                continue; // network-svc has not allocated its addresses yet
+            }
             if (!t.getNodeId().isEmpty()) {
                 placePreassigned(t, infos.get(t.getNodeId()), plan, nowMs);
             } else {

@@ -104,6 +104,12 @@ public final class Harness {
         update(Kind.KIND_NODE, id, n.getMeta().getVersion(), StoredObject.newBuilder().setNode(f.apply(n.toBuilder())).build());
     }
 
+    /** Another writer (network-svc, an agent) changes a task. */
+    public void updateTask(String id, UnaryOperator<Task.Builder> f) {
+        Task t = store.task(id);
+        update(Kind.KIND_TASK, id, t.getMeta().getVersion(), StoredObject.newBuilder().setTask(f.apply(t.toBuilder())).build());
+    }
+
     public void deleteService(String id) {
         StoredObject o = get(id);
         check(store.apply(ApplyRequest.newBuilder().addChanges(Change.newBuilder().setOp(Op.OP_DELETE)
