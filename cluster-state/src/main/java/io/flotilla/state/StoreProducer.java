@@ -31,8 +31,10 @@ public class StoreProducer {
     String dataDir;
     @ConfigProperty(name = "flotilla.raft.fsync")
     boolean fsync;
-    @ConfigProperty(name = "flotilla.raft.snapshot-every")
-    long snapshotEvery;
+    @ConfigProperty(name = "flotilla.raft.max-log-bytes")
+    long maxLogBytes;
+    @ConfigProperty(name = "flotilla.raft.force-new-cluster", defaultValue = "false")
+    boolean forceNewCluster;
     @ConfigProperty(name = "flotilla.raft.write-timeout-ms")
     long writeTimeoutMs;
     @ConfigProperty(name = "flotilla.store.history-events")
@@ -43,11 +45,15 @@ public class StoreProducer {
     @Startup
     RaftStateStore store() throws Exception {
         RaftConfig config = new RaftConfig(raftId, RaftConfig.parseMembers(members, raftId, advertise, port), bind, port,
-                advertise, Path.of(dataDir, "raft"), fsync, snapshotEvery, writeTimeoutMs);
+                advertise, Path.of(dataDir, "raft"), fsync, maxLogBytes, writeTimeoutMs, forceNewCluster);
         RaftStateStore store = new RaftStateStore(config, historyEvents);
-        store.start();
-        LOG.infof("raft member %s started: members=%s bind=%s:%d advertise=%s data=%s fsync=%s", raftId, config.members(),
-                bind, port, advertise, config.dataDir(), fsync);
+        // off the caller's thread: the store is first needed by the gRPC services, created on a Vert.x event loop
+        store.startAsync().whenComplete((v, e) -> {
+            if (e == null) {
+                LOG.infof("raft member %s started: members=%s bind=%s:%d advertise=%s data=%s fsync=%s%s", raftId, config.members(),
+                        bind, port, advertise, config.dataDir(), fsync, forceNewCluster ? " (forced new cluster)" : "");
+            }
+        });
         return store;
     }
 

@@ -1,7 +1,11 @@
 package io.flotilla.state.dispatcher;
 
 import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.Node;
 import io.flotilla.contracts.v1.NodeDescription;
+import io.flotilla.contracts.v1.NodeState;
+import io.flotilla.contracts.v1.NodeStatus;
+import io.flotilla.contracts.v1.StoredObject;
 import io.flotilla.contracts.v1.Task;
 import io.flotilla.contracts.v1.TaskStatusUpdate;
 import io.flotilla.contracts.v1.WatchResponse;
@@ -51,6 +55,7 @@ public final class Dispatcher implements AutoCloseable {
     private boolean flushScheduled;
     private ScheduledFuture<?> livenessLoop;
     private volatile boolean closed;
+    private volatile Membership membership;
 
     public Dispatcher(StateStore store, DispatcherConfig config, ScheduledExecutorService executor, LongSupplier clockMs) {
         this.store = store;
@@ -70,6 +75,15 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /** Membership (joins, revocation, roles); without it every node may register. */
+    public void membership(Membership m) {
+        this.membership = m;
+    }
+
+    public Membership membership() {
+        return membership;
+    }
+
     public DispatcherConfig config() {
         return config;
     }
@@ -85,6 +99,11 @@ public final class Dispatcher implements AutoCloseable {
         if (nodeId == null || nodeId.isBlank()) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("register without a node id"));
         }
+        Membership m = membership;
+        if (m != null && m.revoked(nodeId)) {
+            return CompletableFuture.failedFuture(new Membership.Denied("node " + nodeId
+                    + " was removed from the swarm: join again with a token"));
+        }
         try {
             ensureWatch();
         } catch (RuntimeException e) {
@@ -92,6 +111,8 @@ public final class Dispatcher implements AutoCloseable {
         }
         return nodes.markReady(nodeId, description, addr).thenApply(version -> {
             ownVersions.put(nodeId, version);
+            written.put(nodeId, Node.newBuilder().setDescription(description)
+                    .setStatus(NodeStatus.newBuilder().setState(NodeState.NODE_READY).setAddr(addr)).build());
             liveness.seen(nodeId);
             return new Session(newId(), nodeId, description, addr, sink);
         });
@@ -153,6 +174,11 @@ public final class Dispatcher implements AutoCloseable {
                 sessionHere = s != null && s.open;
             }
             long own = ownVersions.getOrDefault(nodeId, 0L);
+            if (!sessionHere && own != 0 && stillAsWritten(nodeId)) {
+                // changed since our READY only by others' spec/role writes (an update, a promotion), not by
+                // another manager's registration: the node is ours to mark down (a leave, a crash)
+                own = 0;
+            }
             LOG.infof("node %s: no heartbeat for %d ms", nodeId, config.nodeDownGraceMs());
             nodes.markDown(nodeId, own, sessionHere).whenComplete((result, error) -> {
                 if (error != null) {
@@ -176,6 +202,21 @@ public final class Dispatcher implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("liveness check failed", e);
         }
+    }
+
+    /** What this manager wrote at the node's registration: its status and description. */
+    private final Map<String, Node> written = new ConcurrentHashMap<>();
+
+    private boolean stillAsWritten(String nodeId) {
+        Node ours = written.get(nodeId);
+        Node now = store.get(Kind.KIND_NODE, nodeId).filter(StoredObject::hasNode).map(StoredObject::getNode).orElse(null);
+        return ours != null && now != null && now.getStatus().equals(ours.getStatus())
+                && now.getDescription().equals(ours.getDescription());
+    }
+
+    private boolean storedDown(String nodeId) {
+        return store.get(Kind.KIND_NODE, nodeId).filter(StoredObject::hasNode)
+                .map(o -> o.getNode().getStatus().getState() == NodeState.NODE_DOWN).orElse(false);
     }
 
     /** ip:2377 of every manager, as the store knows them. */
@@ -240,6 +281,7 @@ public final class Dispatcher implements AutoCloseable {
         private final String addr;
         private final SessionSink sink;
         private volatile boolean open = true;
+        private final java.util.concurrent.atomic.AtomicBoolean repairing = new java.util.concurrent.atomic.AtomicBoolean();
         private List<Task> lastSent;      // guarded by this
 
         private Session(String id, String nodeId, NodeDescription description, String addr, SessionSink sink) {
@@ -287,12 +329,30 @@ public final class Dispatcher implements AutoCloseable {
             }
         }
 
+        /** Whether the node was removed from the swarm meanwhile (docker node rm): its session must end. */
+        public boolean revoked() {
+            Membership m = membership;
+            return m != null && m.revoked(nodeId);
+        }
+
         /** A heartbeat: the node is alive; if it had been declared DOWN, it is READY again. */
         public void heartbeat() {
             if (!open) {
                 return;
             }
-            if (liveness.seen(nodeId)) {
+            boolean wasDown = liveness.seen(nodeId);
+            if (!wasDown && storedDown(nodeId) && repairing.compareAndSet(false, true)) {
+                // marked down elsewhere (by a manager that held its session before): heartbeats here say otherwise
+                LOG.infof("node %s: heartbeating here but stored DOWN: READY again", nodeId);
+                nodes.markReady(nodeId, description, addr).whenComplete((version, error) -> {
+                    repairing.set(false);
+                    if (error == null) {
+                        ownVersions.put(nodeId, version);
+                    }
+                });
+                return;
+            }
+            if (wasDown) {
                 LOG.infof("node %s: heartbeats again", nodeId);
                 nodes.markReady(nodeId, description, addr).whenComplete((version, error) -> {
                     if (error != null) {

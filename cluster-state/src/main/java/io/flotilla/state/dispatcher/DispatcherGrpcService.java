@@ -3,6 +3,8 @@ package io.flotilla.state.dispatcher;
 import io.flotilla.contracts.v1.AgentMessage;
 import io.flotilla.contracts.v1.Assignments;
 import io.flotilla.contracts.v1.DispatcherGrpc;
+import io.flotilla.contracts.v1.JoinRequest;
+import io.flotilla.contracts.v1.JoinResponse;
 import io.flotilla.contracts.v1.ManagerMessage;
 import io.flotilla.contracts.v1.Register;
 import io.flotilla.contracts.v1.SessionStarted;
@@ -14,6 +16,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 /**
  * gRPC {@code Dispatcher.Session}: decodes the agent's messages into calls on the {@link Dispatcher}
@@ -31,6 +34,39 @@ public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
     @Inject
     public DispatcherGrpcService(Dispatcher dispatcher) {
         this.dispatcher = dispatcher;
+    }
+
+    @Override
+    public void join(JoinRequest request, StreamObserver<JoinResponse> out) {
+        Membership m = dispatcher.membership();
+        if (m == null) {
+            out.onError(Status.UNAVAILABLE.withDescription("this manager takes no joins").asRuntimeException());
+            return;
+        }
+        CompletionStage<JoinResponse> stage;
+        try {
+            stage = m.join(request);
+        } catch (RuntimeException e) {
+            stage = java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        stage.whenComplete((r, error) -> {
+            if (error == null) {
+                out.onNext(r);
+                out.onCompleted();
+                return;
+            }
+            Throwable e = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (e instanceof Membership.Denied) {
+                LOG.infof("join from %s refused: %s", request.getAddr(), e.getMessage());
+                out.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
+            } else if (e instanceof IllegalArgumentException) {
+                out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            } else {
+                LOG.warnf("join from %s failed: %s", request.getAddr(), e.toString());
+                out.onError(Status.UNAVAILABLE.withDescription("join failed: " + e.getMessage()).asRuntimeException());
+            }
+        });
     }
 
     @Override
@@ -75,6 +111,13 @@ public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
                 registering = true;
             }
             dispatcher.register(r.getNodeId(), r.getDescription(), r.getAddr(), this).whenComplete((s, error) -> {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof Membership.Denied) {
+                    LOG.infof("node %s: session refused: %s", r.getNodeId(), cause.getMessage());
+                    fail(Status.PERMISSION_DENIED.withDescription(cause.getMessage()));
+                    return;
+                }
                 if (error != null) {
                     LOG.warnf("node %s: registration failed: %s", r.getNodeId(), error.getMessage());
                     fail(Status.UNAVAILABLE.withDescription("registration failed: " + error.getMessage()));
@@ -105,14 +148,25 @@ public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
                 fail(Status.FAILED_PRECONDITION.withDescription("the first message must be Register"));
                 return;
             }
+            if (s.revoked()) {
+                LOG.infof("node %s was removed from the swarm: ending its session", s.nodeId());
+                fail(Status.PERMISSION_DENIED.withDescription("node " + s.nodeId() + " was removed from the swarm"));
+                return;
+            }
             s.heartbeat();
             send(started(s));
         }
 
         private ManagerMessage started(Dispatcher.Session s) {
-            return ManagerMessage.newBuilder().setStarted(SessionStarted.newBuilder()
+            SessionStarted.Builder b = SessionStarted.newBuilder()
                     .setSessionId(s.id()).setNodeId(s.nodeId()).setHeartbeatPeriodMs(s.heartbeatPeriodMs())
-                    .addAllManagers(s.managers())).build();
+                    .addAllManagers(s.managers());
+            Membership m = dispatcher.membership();
+            if (m != null) {
+                m.desiredRole(s.nodeId()).ifPresent(b::setDesiredRole);
+                b.addAllRaftMembers(m.raftMembers());
+            }
+            return ManagerMessage.newBuilder().setStarted(b).build();
         }
 
         private synchronized Dispatcher.Session current() {

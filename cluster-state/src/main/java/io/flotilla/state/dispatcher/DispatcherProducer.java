@@ -1,5 +1,6 @@
 package io.flotilla.state.dispatcher;
 
+import io.flotilla.state.raft.RaftStateStore;
 import io.flotilla.state.store.StateStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -25,6 +26,7 @@ public class DispatcherProducer {
     @Singleton
     Dispatcher dispatcher(StateStore store,
                           Instance<MeterRegistry> registry,
+                          Instance<RaftStateStore> raftStore,
                           @ConfigProperty(name = "flotilla.dispatcher.heartbeat-period", defaultValue = "500ms") Duration heartbeat,
                           @ConfigProperty(name = "flotilla.dispatcher.node-down-grace", defaultValue = "1500ms") Duration grace,
                           @ConfigProperty(name = "flotilla.dispatcher.debounce", defaultValue = "15ms") Duration debounce,
@@ -39,6 +41,17 @@ public class DispatcherProducer {
                 statusBatch.toMillis(), liveness, 10);
         Dispatcher d = new Dispatcher(store, config, executor, System::currentTimeMillis);
         d.start();
+        if (raftStore.isResolvable() && store instanceof RaftStateStore rs) {
+            Membership m = new Membership(store, new RaftGroupMembership(rs.node()), System::currentTimeMillis);
+            d.membership(m);
+            executor.scheduleWithFixedDelay(() -> {
+                try {
+                    m.reconcile();
+                } catch (RuntimeException e) {
+                    org.jboss.logging.Logger.getLogger(DispatcherProducer.class).warnf("role reconciliation: %s", e.toString());
+                }
+            }, 1000, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         if (registry.isResolvable()) {
             MeterRegistry r = registry.get();
             FunctionCounter.builder("flotilla.dispatcher.status.refused", d, Dispatcher::refusedForeignReports)

@@ -14,11 +14,26 @@ import java.util.List;
  * @param advertiseAddr   the address the other members reach this one at (FLOTILLA_ADVERTISE_ADDR)
  * @param dataDir         where the Raft log and snapshots live (FLOTILLA_DATA/raft)
  * @param fsync           fsync every log append before acknowledging (flotilla.raft.fsync)
- * @param maxLogEntries   log entries after which a snapshot is taken and the log truncated
+ * @param maxLogBytes     log bytes appended after which a snapshot is taken and the log truncated
+ *                        (jgroups-raft's max_log_size counts bytes, not entries)
  * @param writeTimeoutMs  a write not committed within this fails ("no quorum")
+ * @param forceNewCluster rebuild a one-member group (this member) from the state on disk before
+ *                        starting (FLOTILLA_RAFT_FORCE_NEW_CLUSTER, docker swarm init --force-new-cluster)
  */
 public record RaftConfig(String raftId, List<Member> members, String bindAddr, int port, String advertiseAddr,
-                         Path dataDir, boolean fsync, long maxLogEntries, long writeTimeoutMs) {
+                         Path dataDir, boolean fsync, long maxLogBytes, long writeTimeoutMs, boolean forceNewCluster) {
+
+    public RaftConfig(String raftId, List<Member> members, String bindAddr, int port, String advertiseAddr,
+                      Path dataDir, boolean fsync, long maxLogBytes, long writeTimeoutMs) {
+        this(raftId, members, bindAddr, port, advertiseAddr, dataDir, fsync, maxLogBytes, writeTimeoutMs, false);
+    }
+
+    /** This member alone: the configuration a forced new cluster starts with. */
+    public RaftConfig alone() {
+        List<Member> self = members.stream().filter(m -> m.id().equals(raftId)).toList();
+        return new RaftConfig(raftId, self, bindAddr, port, advertiseAddr, dataDir, fsync, maxLogBytes, writeTimeoutMs,
+                forceNewCluster);
+    }
 
     /** One member as written in FLOTILLA_RAFT_MEMBERS: id@host:port. */
     public record Member(String id, String host, int port) {

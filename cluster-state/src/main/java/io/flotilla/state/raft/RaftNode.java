@@ -24,8 +24,8 @@ public final class RaftNode implements AutoCloseable {
 
     private final RaftConfig config;
     private final RaftCommandMachine machine;
-    private JChannel channel;
-    private RaftHandle handle;
+    private volatile JChannel channel;
+    private volatile RaftHandle handle;
 
     public RaftNode(RaftConfig config, StoreStateMachine stateMachine) {
         this.config = config;
@@ -42,8 +42,9 @@ public final class RaftNode implements AutoCloseable {
         channel.name(config.raftId());
         RAFT raft = channel.getProtocolStack().findProtocol(RAFT.class);
         raft.logUseFsync(config.fsync());
-        handle = new RaftHandle(channel, machine);
+        RaftHandle h = new RaftHandle(channel, machine);
         channel.connect(CLUSTER);
+        handle = h;
     }
 
     String stackXml() {
@@ -58,19 +59,19 @@ public final class RaftNode implements AutoCloseable {
                 + "  <MERGE3 min_interval=\"2000\" max_interval=\"5000\"/>\n"
                 + "  <FD_SOCK2/>\n"
                 + "  <FD_ALL3 timeout=\"3000\" interval=\"1000\"/>\n"
-                + "  <VERIFY_SUSPECT2 timeout=\"300\"/>\n"
+                + "  <VERIFY_SUSPECT2 timeout=\"200\"/>\n"
                 + "  <pbcast.NAKACK2 xmit_interval=\"200\" use_mcast_xmit=\"false\"/>\n"
                 + "  <UNICAST3 xmit_interval=\"200\"/>\n"
                 + "  <pbcast.STABLE desired_avg_gossip=\"5000\" max_bytes=\"4M\"/>\n"
                 + "  <raft.NO_DUPES/>\n"
-                + "  <pbcast.GMS print_local_addr=\"false\" join_timeout=\"1000\" max_join_attempts=\"3\"/>\n"
+                + "  <pbcast.GMS print_local_addr=\"false\" join_timeout=\"1000\" max_join_attempts=\"0\"/>\n"
                 + "  <UFC max_credits=\"4M\" min_threshold=\"0.4\"/>\n"
                 + "  <MFC max_credits=\"4M\" min_threshold=\"0.4\"/>\n"
                 + "  <FRAG4 frag_size=\"60K\"/>\n"
                 + "  <raft.ELECTION2 vote_timeout=\"300\"/>\n"
                 + "  <raft.RAFT members=\"" + attr(String.join(",", config.memberIds())) + "\" raft_id=\"" + attr(config.raftId())
                 + "\" log_dir=\"" + attr(config.dataDir().toString()) + "\" log_prefix=\"" + attr(config.raftId())
-                + "\" max_log_size=\"" + config.maxLogEntries() + "\" resend_interval=\"500\"/>\n"
+                + "\" max_log_size=\"" + config.maxLogBytes() + "\" resend_interval=\"500\"/>\n"
                 + "  <raft.REDIRECT/>\n"
                 + "</config>\n";
     }
@@ -86,6 +87,12 @@ public final class RaftNode implements AutoCloseable {
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /** The channel is connected (before that, writes and reads through Raft fail as unavailable). */
+    public boolean started() {
+        JChannel c = channel;
+        return handle != null && c != null && c.isConnected();
     }
 
     public boolean isLeader() {

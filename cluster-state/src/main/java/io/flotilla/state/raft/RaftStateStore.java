@@ -45,10 +45,13 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
     private final WatchHub watches;
     private final ConcurrentSkipListMap<Long, CompletableFuture<Long>> indexWaiters = new ConcurrentSkipListMap<>();
     private final long timeoutMs;
+    private final RaftConfig config;
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
 
     public RaftStateStore(RaftConfig config, int historyEvents) {
+        this.config = config;
         this.machine = new StoreStateMachine(new EventLog(historyEvents));
-        this.node = new RaftNode(config, machine);
+        this.node = new RaftNode(config.forceNewCluster() ? config.alone() : config, machine);
         this.preparer = new CommandPreparer();
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "store-watch");
@@ -72,7 +75,77 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
                 releaseWaiters(Long.MAX_VALUE);
             }
         });
-        node.start();
+        try {
+            ForceNewCluster.Recovered forced = config.forceNewCluster() ? ForceNewCluster.prepare(config, machine) : null;
+            startNode();
+            if (forced != null) {
+                settleForcedCluster();
+            }
+            started.complete(null);
+        } catch (Exception | Error e) {
+            started.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    /**
+     * Joins the group, retrying: on a loaded host a JOIN can time out on this side while the coordinator
+     * has admitted it, and the retry is then refused as a duplicate member (NO_DUPES, SecurityException).
+     * A fresh channel after the coordinator has dropped the stale one joins.
+     */
+    private void startNode() throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                node.start();
+                return;
+            } catch (Exception e) {
+                node.close();
+                if (attempt >= 10) {
+                    throw e;
+                }
+                org.jboss.logging.Logger.getLogger(RaftStateStore.class).warnf(
+                        "raft member %s could not join (attempt %d), retrying: %s", config.raftId(), attempt, e.getMessage());
+                Thread.sleep(Math.min(500L * attempt, 3000));
+            }
+        }
+    }
+
+    /**
+     * Starts the Raft member on a thread of its own and returns at once: joining the group blocks (JGroups
+     * discovery, joins, log replay) and the store is first needed by beans created on a Vert.x event loop.
+     * Until the member is up, writes and linearizable reads fail as UNAVAILABLE.
+     */
+    public CompletableFuture<Void> startAsync() {
+        Thread t = new Thread(() -> {
+            try {
+                start();
+            } catch (Throwable e) {
+                org.jboss.logging.Logger.getLogger(RaftStateStore.class).errorf(e, "raft member %s failed to start", config.raftId());
+            }
+        }, "raft-start");
+        t.setDaemon(true);
+        t.start();
+        return started;
+    }
+
+    /** Completes once the Raft member has joined (or fails with why it could not). */
+    public CompletableFuture<Void> started() {
+        return started;
+    }
+
+    /** A forced group of one: wait until it leads, then put the recovered state and membership in a snapshot. */
+    private void settleForcedCluster() throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!node.isLeader() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        if (!node.isLeader()) {
+            throw new IllegalStateException("force-new-cluster: " + config.raftId() + " did not become leader of its group of one");
+        }
+        node.propose(RaftCommandMachine.encode(RaftCommandMachine.BARRIER, new byte[0])).get(30, TimeUnit.SECONDS);
+        node.snapshot();
+        org.jboss.logging.Logger.getLogger(RaftStateStore.class).infof(
+                "force-new-cluster: %s leads a group of one at store index %d (snapshot written)", config.raftId(), machine.index());
     }
 
     @Override
@@ -110,6 +183,10 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
     }
 
     private CompletableFuture<ApplyResponse> propose(byte type, byte[] payload) {
+        if (!node.started()) {
+            return CompletableFuture.failedFuture(new StoreException(StoreException.Reason.UNAVAILABLE,
+                    "no quorum: this manager's Raft member " + config.raftId() + " is still starting"));
+        }
         long start = System.nanoTime();
         return node.propose(RaftCommandMachine.encode(type, payload))
                 .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)

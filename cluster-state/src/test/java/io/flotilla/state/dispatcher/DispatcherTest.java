@@ -284,15 +284,43 @@ class DispatcherTest {
     void aNodeWhoseSessionMovedToAnotherManagerIsNotMarkedDown() {
         Dispatcher.Session a = register(A, new Recorder());
         a.close();
-        // another manager's dispatcher registers the node again
+        // another manager's dispatcher registers the node again (what it wrote differs from what we wrote)
         Node n = store.node(A).orElseThrow();
         store.put(Kind.KIND_NODE, A, StoredObject.newBuilder().setNode(n.toBuilder()
-                .setStatus(n.getStatus().toBuilder().setAddr("10.0.0.1"))).build());
+                .setStatus(n.getStatus().toBuilder().setAddr("10.0.0.2"))).build());
 
         clock.addAndGet(5000);
         dispatcher.checkLiveness();
 
         assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState());
+    }
+
+    @Test
+    void aNodeThatLeftGoesDownEvenWhenItsSpecOrRoleChangedMeanwhile() {
+        Dispatcher.Session a = register(A, new Recorder());
+        // a promotion/demotion or an availability change: a new version, the same status
+        Node n = store.node(A).orElseThrow();
+        store.put(Kind.KIND_NODE, A, StoredObject.newBuilder().setNode(n.toBuilder()
+                .setSpec(n.getSpec().toBuilder().setDesiredRole(NodeRole.ROLE_MANAGER))).build());
+        a.close(); // docker swarm leave: the agent ends its stream
+
+        clock.addAndGet(1600);
+        dispatcher.checkLiveness();
+
+        assertEquals(NodeState.NODE_DOWN, store.node(A).orElseThrow().getStatus().getState());
+    }
+
+    @Test
+    void aNodeHeartbeatingHereWhileStoredDownIsReadyAgain() throws Exception {
+        Dispatcher.Session a = register(A, new Recorder());
+        Node n = store.node(A).orElseThrow();
+        // another manager, which held the session before, marked it down
+        store.put(Kind.KIND_NODE, A, StoredObject.newBuilder().setNode(n.toBuilder()
+                .setStatus(n.getStatus().toBuilder().setState(NodeState.NODE_DOWN))).build());
+
+        a.heartbeat();
+
+        await("READY again", () -> store.node(A).orElseThrow().getStatus().getState() == NodeState.NODE_READY);
     }
 
     @Test

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.flotilla.agent.supervisor.Launch;
 import io.flotilla.agent.supervisor.ManagerControl;
+import io.flotilla.agent.session.JoinClient;
+import io.flotilla.agent.session.NodeFacts;
+import io.flotilla.agent.swarm.NodeIdentity;
 import io.flotilla.agent.swarm.SwarmState;
 import io.flotilla.agent.swarm.SwarmStateProducer;
 import org.jboss.logging.Logger;
@@ -43,7 +46,13 @@ public final class EngineApi implements Closeable {
 
     /** Settings; see application.properties ("# api"). */
     public record Settings(String listen, String dockerSocket, String gatewayUrl, String node,
-                           String advertiseAddr, String clusterHealthUrl, Duration initTimeout) {
+                           String advertiseAddr, String clusterHealthUrl, Duration initTimeout, Duration joinTimeout,
+                           Path dataDir) {
+        public Settings(String listen, String dockerSocket, String gatewayUrl, String node, String advertiseAddr,
+                        String clusterHealthUrl, Duration initTimeout) {
+            this(listen, dockerSocket, gatewayUrl, node, advertiseAddr, clusterHealthUrl, initTimeout,
+                    Duration.ofSeconds(8), null);
+        }
     }
 
     private final Settings settings;
@@ -52,6 +61,7 @@ public final class EngineApi implements Closeable {
     private final Backend dockerd;
     private final Backend gateway;
     private final ExecutorService pool;
+    private final NodeIdentity identity;
     private final Object membershipLock = new Object();
     private final AtomicInteger threads = new AtomicInteger();
     private volatile ServerSocketChannel server;
@@ -63,6 +73,8 @@ public final class EngineApi implements Closeable {
         this.managers = managers;
         this.dockerd = Backend.unix("dockerd", settings.dockerSocket());
         this.gateway = Backend.fromUrl("api-gateway", settings.gatewayUrl());
+        this.identity = new NodeIdentity(settings.dataDir() != null ? settings.dataDir()
+                : Path.of(System.getProperty("java.io.tmpdir"), "flotilla-node"));
         this.pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "engine-api-" + threads.incrementAndGet());
             t.setDaemon(true);
@@ -224,7 +236,7 @@ public final class EngineApi implements Closeable {
                 resp = swarmLeave(req.queryParam("force"));
                 break;
             case SWARM_JOIN:
-                resp = Responses.error(501, "not implemented yet");
+                resp = swarmJoin(body[1]);
                 break;
             default:
                 resp = Responses.error(500, "unrouted request");
@@ -619,6 +631,114 @@ public final class EngineApi implements Closeable {
         LOG.warnf("the api-gateway does not know node %s yet (%s); answering swarm init anyway", nodeId, last);
     }
 
+    /**
+     * docker swarm join: Dispatcher.Join on a manager (the first of RemoteAddrs that answers) with the
+     * token and this node's new public key; the manager answers the node id, its certificate, the CA and
+     * the managers. The CA must match the token's digest. The identity goes to disk, a manager starts its
+     * services (joining the Raft group it was told of), and the session connects.
+     */
+    private Responses.Response swarmJoin(byte[] body) {
+        synchronized (membershipLock) {
+            SwarmState.Snapshot s = swarm.current();
+            if (s.member()) {
+                return Responses.error(503, Responses.ALREADY_IN_SWARM);
+            }
+            JsonNode req;
+            try {
+                req = body.length == 0 ? Responses.JSON.createObjectNode() : Responses.JSON.readTree(body);
+            } catch (IOException e) {
+                return Responses.error(400, "invalid JSON: " + e.getMessage());
+            }
+            String token = req.path("JoinToken").asText("");
+            List<String> remotes = new java.util.ArrayList<>();
+            req.path("RemoteAddrs").forEach(r -> remotes.add(r.asText()));
+            if (remotes.isEmpty()) {
+                return Responses.error(400, "at least 1 RemoteAddr is required to join");
+            }
+            AdvertiseAddr.Resolved addr;
+            try {
+                addr = AdvertiseAddr.resolve(req.path("AdvertiseAddr").asText(""), req.path("ListenAddr").asText(""),
+                        settings.advertiseAddr());
+            } catch (AdvertiseAddr.BadAddress e) {
+                return Responses.error(400, e.getMessage());
+            }
+            io.flotilla.contracts.v1.NodeAvailability availability = switch (req.path("Availability").asText("")) {
+                case "pause" -> io.flotilla.contracts.v1.NodeAvailability.AVAILABILITY_PAUSE;
+                case "drain" -> io.flotilla.contracts.v1.NodeAvailability.AVAILABILITY_DRAIN;
+                default -> io.flotilla.contracts.v1.NodeAvailability.AVAILABILITY_ACTIVE;
+            };
+            long t0 = System.nanoTime();
+            java.security.KeyPair key = NodeIdentity.newKeyPair();
+            io.flotilla.contracts.v1.JoinRequest jr = io.flotilla.contracts.v1.JoinRequest.newBuilder()
+                    .setToken(token).setAddr(addr.host())
+                    .setPublicKeyDer(com.google.protobuf.ByteString.copyFrom(key.getPublic().getEncoded()))
+                    .setDescription(NodeFacts.describe(settings.node(), Path.of(settings.dockerSocket())))
+                    .setAvailability(availability).build();
+            io.flotilla.contracts.v1.JoinResponse answer = null;
+            String failure = "";
+            for (String remote : remotes) {
+                try {
+                    answer = JoinClient.join(remote, jr, settings.joinTimeout().toMillis());
+                    break;
+                } catch (io.grpc.StatusRuntimeException e) {
+                    io.grpc.Status st = e.getStatus();
+                    if (st.getCode() == io.grpc.Status.Code.PERMISSION_DENIED) {
+                        // Swarm's words (its CA server answers InvalidArgument)
+                        return Responses.error(400, "rpc error: code = InvalidArgument desc = "
+                                + (st.getDescription() == null ? "A valid join token is necessary to join this cluster"
+                                : st.getDescription()));
+                    }
+                    String why = st.getDescription() != null ? st.getDescription() : st.getCode().toString();
+                    if (st.getCause() != null && st.getCause().getMessage() != null) {
+                        why += ": " + st.getCause().getMessage();
+                    }
+                    failure = "rpc error: code = " + codeName(st.getCode()) + " desc = cannot join the swarm at "
+                            + remote + ": " + why;
+                    LOG.warnf("join via %s failed: %s", remote, failure);
+                }
+            }
+            if (answer == null) {
+                return Responses.error(503, failure);
+            }
+            try {
+                java.security.cert.X509Certificate ca = NodeIdentity.parse(answer.getCaCertPem());
+                String expected = NodeIdentity.tokenDigest(token);
+                if (!expected.isEmpty() && !expected.equals(NodeIdentity.caDigest(ca))) {
+                    return Responses.error(500, "remote CA does not match fingerprint. Expected: " + expected);
+                }
+                identity.store(key, answer.getCertificatePem(), answer.getCaCertPem());
+            } catch (IOException e) {
+                return Responses.error(500, "cannot keep this node's certificate: " + e.getMessage());
+            }
+            boolean manager = answer.getRole() == io.flotilla.contracts.v1.NodeRole.ROLE_MANAGER;
+            String nodeId = answer.getNodeId();
+            if (manager) {
+                try {
+                    managers.wipeData();
+                    managers.start(new Launch(nodeId, addr.host(), false, answer.getRaftMembersList()));
+                } catch (IOException | RuntimeException e) {
+                    LOG.errorf("manager services did not start: %s", e.getMessage());
+                    managers.stop();
+                    return Responses.error(500, "joined as node " + nodeId + " but the manager services did not start: "
+                            + e.getMessage());
+                }
+            }
+            List<String> managerAddrs = answer.getManagersList().isEmpty() ? remotes : answer.getManagersList();
+            swarm.update(new SwarmState.Snapshot(nodeId, true, manager, managerAddrs));
+            LOG.infof("joined the swarm as %s %s in %d ms (managers %s)", manager ? "manager" : "worker", nodeId,
+                    (System.nanoTime() - t0) / 1_000_000, managerAddrs);
+            return new Responses.Response(200, null, new byte[0]);
+        }
+    }
+
+    private static String codeName(io.grpc.Status.Code c) {
+        StringBuilder b = new StringBuilder();
+        for (String part : c.name().split("_")) {
+            b.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+        }
+        return b.toString();
+    }
+
     private Responses.Response swarmLeave(String force) {
         synchronized (membershipLock) {
             boolean forced = force != null && (force.equals("1") || force.equalsIgnoreCase("true"));
@@ -634,6 +754,7 @@ public final class EngineApi implements Closeable {
                 managers.stop();
             }
             managers.wipeData();
+            identity.wipe();
             swarm.update(new SwarmState.Snapshot(SwarmStateProducer.newId(), false, false, List.of()));
             LOG.infof("left the swarm (was node %s)", s.nodeId());
             return new Responses.Response(200, null, new byte[0]);

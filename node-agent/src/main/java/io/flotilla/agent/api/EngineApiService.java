@@ -40,6 +40,10 @@ public class EngineApiService {
     String node;
     @ConfigProperty(name = "flotilla.advertise-addr")
     String advertiseAddr;
+    @ConfigProperty(name = "flotilla.api.join-timeout", defaultValue = "8s")
+    Duration joinTimeout;
+    @ConfigProperty(name = "flotilla.data")
+    String data;
 
     private EngineApi api;
 
@@ -48,7 +52,7 @@ public class EngineApiService {
             return;
         }
         api = new EngineApi(new EngineApi.Settings(listen, dockerSocket, gatewayUrl, node, advertiseAddr,
-                clusterHealthUrl, initTimeout), swarmState, managerServices);
+                clusterHealthUrl, initTimeout, joinTimeout, java.nio.file.Path.of(data)), swarmState, managerServices);
         try {
             String bound = api.start();
             LOG.infof("Docker Engine API (1.41) listening on %s; dockerd at unix://%s; managers at %s", bound,

@@ -19,14 +19,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** What this host is, for the node's description: hostname, platform, resources, engine version. */
-final class NodeFacts {
+public final class NodeFacts {
 
     private static final Pattern MEM_TOTAL = Pattern.compile("(?m)^MemTotal:\\s+(\\d+)\\s*kB");
     private static final Pattern VERSION = Pattern.compile("\"Version\"\\s*:\\s*\"([^\"]*)\"");
 
     private NodeFacts() {}
 
-    static NodeDescription describe(String hostname, Path dockerSocket) {
+    public static NodeDescription describe(String hostname, Path dockerSocket) {
         return NodeDescription.newBuilder()
                 .setHostname(hostname)
                 .setOs("linux")

@@ -69,6 +69,22 @@ public final class SessionClient implements AutoCloseable {
     private Thread thread;
     private volatile String connectedTo = "";
     private volatile int sessionsStarted;
+    private volatile java.util.function.Consumer<RoleHint> roleListener = r -> { };
+
+    /** What the manager says this node's role is to be (its spec), with the Raft group to join as a manager. */
+    public record RoleHint(String nodeId, io.flotilla.contracts.v1.NodeRole role, List<String> raftMembers) {}
+
+    private volatile java.util.function.Consumer<String> revokedListener = id -> { };
+
+    /** Called (on the session thread: keep it short) when a manager refuses this node: it was removed. */
+    public void onRevoked(java.util.function.Consumer<String> listener) {
+        this.revokedListener = listener;
+    }
+
+    /** Called (on the session thread: keep it short) with every role hint the manager sends. */
+    public void onRole(java.util.function.Consumer<RoleHint> listener) {
+        this.roleListener = listener;
+    }
 
     public SessionClient(TaskExecutor executor, Supplier<NodeDescription> description, Settings settings) {
         this.executor = executor;
@@ -241,7 +257,14 @@ public final class SessionClient implements AutoCloseable {
                     return new Outcome(started, managers);
                 }
                 if (ev instanceof Ended end) {
-                    if (started) {
+                    if (end.error != null && Status.fromThrowable(end.error).getCode() == Status.Code.PERMISSION_DENIED) {
+                        LOG.warnf("manager %s refuses this node: %s", addr, Status.fromThrowable(end.error).getDescription());
+                        try {
+                            revokedListener.accept(t.nodeId);
+                        } catch (RuntimeException e) {
+                            LOG.warnf("revocation listener failed: %s", e.toString());
+                        }
+                    } else if (started) {
                         LOG.infof("session with %s ended: %s", addr, end.error == null ? "closed by the manager"
                                 : Status.fromThrowable(end.error).toString());
                     } else {
@@ -254,6 +277,14 @@ public final class SessionClient implements AutoCloseable {
                 }
                 lastHeard = System.currentTimeMillis();
                 if (m.hasStarted()) {
+                    if (m.getStarted().hasDesiredRole()) {
+                        try {
+                            roleListener.accept(new RoleHint(t.nodeId, m.getStarted().getDesiredRole(),
+                                    List.copyOf(m.getStarted().getRaftMembersList())));
+                        } catch (RuntimeException e) {
+                            LOG.warnf("role listener failed: %s", e.toString());
+                        }
+                    }
                     if (!m.getStarted().getManagersList().isEmpty()) {
                         managers = List.copyOf(m.getStarted().getManagersList());
                     }

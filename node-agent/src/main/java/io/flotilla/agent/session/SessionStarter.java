@@ -1,7 +1,11 @@
 package io.flotilla.agent.session;
 
 import io.flotilla.agent.exec.TaskExecutor;
+import io.flotilla.agent.supervisor.ManagerServices;
+import io.flotilla.agent.supervisor.RoleFollower;
+import io.flotilla.agent.swarm.NodeIdentity;
 import io.flotilla.agent.swarm.SwarmState;
+import io.flotilla.agent.swarm.SwarmStateProducer;
 import io.flotilla.contracts.v1.NodeDescription;
 import io.flotilla.contracts.v1.Task;
 import io.flotilla.contracts.v1.TaskStatusUpdate;
@@ -30,10 +34,14 @@ public class SessionStarter {
     SwarmState swarm;
     @Inject
     Instance<TaskExecutor> executors;
+    @Inject
+    ManagerServices managers;
     @ConfigProperty(name = "flotilla.session.enabled", defaultValue = "true")
     boolean enabled;
     @ConfigProperty(name = "flotilla.node")
     String hostname;
+    @ConfigProperty(name = "flotilla.data")
+    String dataDir;
     @ConfigProperty(name = "flotilla.advertise-addr")
     String advertiseAddr;
     @ConfigProperty(name = "flotilla.docker-socket", defaultValue = "/var/run/docker.sock")
@@ -48,6 +56,7 @@ public class SessionStarter {
     Duration managerTimeout;
 
     private SessionClient client;
+    private RoleFollower roles;
 
     void onStart(@Observes StartupEvent event) {
         if (!enabled) {
@@ -70,12 +79,20 @@ public class SessionStarter {
             }
         };
         client = new SessionClient(executor, description, settings);
+        roles = new RoleFollower(managers, swarm, advertiseAddr);
+        client.onRole(h -> roles.offer(new RoleFollower.Hint(h.nodeId(),
+                h.role() == io.flotilla.contracts.v1.NodeRole.ROLE_MANAGER, h.raftMembers())));
+        NodeIdentity identity = new NodeIdentity(Path.of(dataDir));
+        client.onRevoked(id -> roles.revoked(id, identity::wipe, SwarmStateProducer::newId));
         client.start(swarm);
     }
 
     void onStop(@Observes ShutdownEvent event) {
         if (client != null) {
             client.close();
+        }
+        if (roles != null) {
+            roles.close();
         }
     }
 

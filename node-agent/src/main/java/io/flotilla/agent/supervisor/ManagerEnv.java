@@ -45,7 +45,7 @@ public final class ManagerEnv {
         env.put("FLOTILLA_NODE_ID", launch.nodeId());
         if (module.name().equals("cluster-state")) {
             env.put("FLOTILLA_RAFT_ID", launch.nodeId());
-            env.put("FLOTILLA_RAFT_MEMBERS", launch.nodeId() + "@" + launch.advertiseAddr() + ":" + RAFT_PORT);
+            env.put("FLOTILLA_RAFT_MEMBERS", launch.raftMembersEnv(RAFT_PORT));
             env.put("FLOTILLA_BOOTSTRAP", Boolean.toString(launch.bootstrap()));
         }
         return env;

@@ -162,8 +162,14 @@ public class Supervisor implements ManagerControl {
         Properties p = new Properties();
         try (var in = Files.newInputStream(f)) {
             p.load(in);
+            List<String> members = new ArrayList<>();
+            for (String m : p.getProperty("raft.members", "").split(",")) {
+                if (!m.isBlank()) {
+                    members.add(m.trim());
+                }
+            }
             return Optional.of(new Launch(p.getProperty("node.id"), p.getProperty("advertise.addr"),
-                    Boolean.parseBoolean(p.getProperty("bootstrap", "false"))));
+                    Boolean.parseBoolean(p.getProperty("bootstrap", "false")), members));
         } catch (IOException | RuntimeException e) {
             LOG.warnf("cannot read %s: %s", f, e.getMessage());
             return Optional.empty();
@@ -175,6 +181,7 @@ public class Supervisor implements ManagerControl {
         p.setProperty("node.id", l.nodeId());
         p.setProperty("advertise.addr", l.advertiseAddr());
         p.setProperty("bootstrap", Boolean.toString(l.bootstrap()));
+        p.setProperty("raft.members", String.join(",", l.raftMembers()));
         Files.createDirectories(dataDir);
         Path tmp = launchFile().resolveSibling("manager-services.properties.tmp");
         try (var out = Files.newOutputStream(tmp)) {

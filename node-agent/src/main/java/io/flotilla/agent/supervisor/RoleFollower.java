@@ -1,0 +1,102 @@
+package io.flotilla.agent.supervisor;
+
+import io.flotilla.agent.swarm.SwarmState;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Follows the role the managers want this node to have (docker node promote / demote): told manager
+ * while it runs no manager services, it starts them, joining the Raft group it was told of (the leader
+ * adds it once its store shows up); told worker while it runs them, it stops them and removes their
+ * data. Level-based: every hint is compared with what runs; hints are taken on one thread, latest first.
+ */
+public final class RoleFollower implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(RoleFollower.class);
+
+    /** What a hint says. */
+    public record Hint(String nodeId, boolean manager, List<String> raftMembers) {
+    }
+
+    private final ManagerControl managers;
+    private final SwarmState swarm;
+    private final String advertiseAddr;
+    private final AtomicReference<Hint> latest = new AtomicReference<>();
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "role-follower");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public RoleFollower(ManagerControl managers, SwarmState swarm, String advertiseAddr) {
+        this.managers = managers;
+        this.swarm = swarm;
+        this.advertiseAddr = advertiseAddr;
+    }
+
+    /** Takes a hint (returns at once). */
+    public void offer(Hint hint) {
+        if (latest.getAndSet(hint) == null) {
+            thread.execute(() -> apply(latest.getAndSet(null)));
+        }
+    }
+
+    /** Brings what runs in line with the hint. */
+    public synchronized void apply(Hint h) {
+        if (h == null) {
+            return;
+        }
+        SwarmState.Snapshot s = swarm.current();
+        if (!s.member() || !s.nodeId().equals(h.nodeId())) {
+            return;
+        }
+        boolean running = managers.launch().isPresent();
+        if (h.manager() && (!s.manager() || !running)) {
+            LOG.infof("this node is to be a manager: starting the manager services (raft members %s)", h.raftMembers());
+            try {
+                if (!running) {
+                    managers.wipeData(); // a promoted node joins the group afresh
+                    managers.start(new Launch(s.nodeId(), advertiseAddr, false, h.raftMembers()));
+                }
+                swarm.update(new SwarmState.Snapshot(s.nodeId(), true, true, s.managers()));
+            } catch (Exception e) {
+                LOG.errorf("cannot start the manager services: %s", e.getMessage());
+            }
+        } else if (!h.manager() && (s.manager() || running)) {
+            LOG.info("this node is to be a worker: stopping the manager services");
+            managers.stop();
+            managers.wipeData();
+            swarm.update(new SwarmState.Snapshot(s.nodeId(), true, false, s.managers()));
+        }
+    }
+
+    /**
+     * The managers refuse this node (docker node rm): it is out of the swarm. Its manager services stop,
+     * its identity goes, and it gets a fresh node id, so that a docker swarm join starts afresh.
+     */
+    public void revoked(String nodeId, Runnable forgetIdentity, java.util.function.Supplier<String> freshId) {
+        thread.execute(() -> {
+            synchronized (this) {
+                SwarmState.Snapshot s = swarm.current();
+                if (!s.member() || !s.nodeId().equals(nodeId)) {
+                    return;
+                }
+                LOG.warnf("node %s was removed from the swarm: leaving", nodeId);
+                if (managers.launch().isPresent()) {
+                    managers.stop();
+                }
+                managers.wipeData();
+                forgetIdentity.run();
+                swarm.update(new SwarmState.Snapshot(freshId.get(), false, false, List.of()));
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}

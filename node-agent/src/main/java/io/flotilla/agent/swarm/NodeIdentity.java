@@ -1,0 +1,130 @@
+package io.flotilla.agent.swarm;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * This node's TLS identity, kept where Swarm keeps it: FLOTILLA_DATA/certificates/swarm-node.key (the
+ * private key, made here, PKCS#8, mode 0600), swarm-node.crt (signed by the cluster CA at join) and
+ * swarm-root-ca.crt. Also the join token's check of the CA: the token carries the digest of the CA
+ * certificate the joining node must be shown.
+ */
+public final class NodeIdentity {
+    private static final String BASE36_ZERO = "0";
+
+    private final Path dir;
+
+    public NodeIdentity(Path dataDir) {
+        this.dir = dataDir.resolve("certificates");
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** A fresh EC P-256 key pair (the node's key; only its public half is sent at join). */
+    public static KeyPair newKeyPair() {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+            g.initialize(new ECGenParameterSpec("secp256r1"));
+            return g.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stores the key, the node certificate and the CA certificate (replacing what was there). */
+    public void store(KeyPair key, String certPem, String caPem) throws IOException {
+        Files.createDirectories(dir);
+        write("swarm-node.key", pem("PRIVATE KEY", key.getPrivate().getEncoded()), true);
+        write("swarm-node.crt", certPem, false);
+        write("swarm-root-ca.crt", caPem, false);
+    }
+
+    public boolean present() {
+        return Files.exists(dir.resolve("swarm-node.crt")) && Files.exists(dir.resolve("swarm-node.key"));
+    }
+
+    /** The node certificate, if stored. */
+    public X509Certificate certificate() throws IOException {
+        return parse(Files.readString(dir.resolve("swarm-node.crt")));
+    }
+
+    /** Forgets the identity (docker swarm leave). */
+    public void wipe() {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    private void write(String name, String content, boolean secret) throws IOException {
+        Path tmp = dir.resolve(name + ".tmp");
+        Files.writeString(tmp, content, StandardCharsets.US_ASCII);
+        if (secret) {
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
+        }
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    public static X509Certificate parse(String pem) throws IOException {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("not a certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /** The digest a join token carries: SHA-256 of the CA certificate (DER) in base 36, 50 characters. */
+    public static String caDigest(X509Certificate ca) {
+        try {
+            byte[] sha = MessageDigest.getInstance("SHA-256").digest(ca.getEncoded());
+            String s = new BigInteger(1, sha).toString(36);
+            return BASE36_ZERO.repeat(Math.max(0, 50 - s.length())) + s;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The CA digest part of a token SWMTKN-1-<digest>-<secret>, or "" when it has no such form. */
+    public static String tokenDigest(String token) {
+        String[] parts = token.split("-");
+        return parts.length == 4 && parts[0].equals("SWMTKN") && parts[1].equals("1") ? parts[2] : "";
+    }
+
+    static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[]{'\n'}).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+}

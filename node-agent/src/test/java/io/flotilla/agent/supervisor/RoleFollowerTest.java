@@ -1,0 +1,90 @@
+package io.flotilla.agent.supervisor;
+
+import io.flotilla.agent.swarm.SwarmState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Promote and demote as the agent follows them: the manager services start and stop with the role. */
+class RoleFollowerTest {
+
+    static final String ID = "abcdefghijklmnopqrstuvwxy";
+
+    static final class Managers implements ManagerControl {
+        final List<String> calls = new ArrayList<>();
+        Launch launch;
+
+        @Override
+        public void start(Launch l) {
+            calls.add("start " + l.raftMembersEnv(7946));
+            launch = l;
+        }
+
+        @Override
+        public void stop() {
+            calls.add("stop");
+            launch = null;
+        }
+
+        @Override
+        public void wipeData() {
+            calls.add("wipe");
+        }
+
+        @Override
+        public Optional<Launch> launch() {
+            return Optional.ofNullable(launch);
+        }
+    }
+
+    @Test
+    void aPromotedWorkerStartsItsManagerServicesJoiningTheGroupItWasToldOf(@TempDir Path dir) {
+        SwarmState swarm = new SwarmState(dir, ID);
+        swarm.update(new SwarmState.Snapshot(ID, true, false, List.of("10.10.10.60:2377")));
+        Managers m = new Managers();
+        RoleFollower f = new RoleFollower(m, swarm, "10.10.10.61");
+
+        f.apply(new RoleFollower.Hint(ID, false, List.of()));
+        assertEquals(List.of(), m.calls, "a worker told worker: nothing");
+
+        f.apply(new RoleFollower.Hint(ID, true, List.of("leader0000000000000000000@10.10.10.60:7946")));
+        assertEquals(List.of("wipe", "start leader0000000000000000000@10.10.10.60:7946," + ID + "@10.10.10.61:7946"), m.calls);
+        assertTrue(swarm.current().manager());
+
+        f.apply(new RoleFollower.Hint(ID, true, List.of("leader0000000000000000000@10.10.10.60:7946")));
+        assertEquals(2, m.calls.size(), "told again: nothing more");
+    }
+
+    @Test
+    void aDemotedManagerStopsThemAndDropsTheirData(@TempDir Path dir) {
+        SwarmState swarm = new SwarmState(dir, ID);
+        swarm.update(new SwarmState.Snapshot(ID, true, true, List.of("10.10.10.60:2377")));
+        Managers m = new Managers();
+        m.launch = new Launch(ID, "10.10.10.61", false);
+        RoleFollower f = new RoleFollower(m, swarm, "10.10.10.61");
+
+        f.apply(new RoleFollower.Hint(ID, false, List.of()));
+        assertEquals(List.of("stop", "wipe"), m.calls);
+        assertFalse(swarm.current().manager());
+        assertTrue(swarm.current().member());
+    }
+
+    @Test
+    void hintsForAnotherNodeIdOrANonMemberAreIgnored(@TempDir Path dir) {
+        SwarmState swarm = new SwarmState(dir, ID);
+        Managers m = new Managers();
+        RoleFollower f = new RoleFollower(m, swarm, "10.10.10.61");
+        f.apply(new RoleFollower.Hint(ID, true, List.of()));
+        swarm.update(new SwarmState.Snapshot(ID, true, false, List.of("10.10.10.60:2377")));
+        f.apply(new RoleFollower.Hint("zzzzzzzzzzzzzzzzzzzzzzzzz", true, List.of()));
+        assertEquals(List.of(), m.calls);
+    }
+}

@@ -1,0 +1,35 @@
+package io.flotilla.agent.swarm;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NodeIdentityTest {
+
+    @Test
+    void theTokensDigestPartIsReadAndOnlyFromSwarmsForm() {
+        String d = "4md6t8rwo3bnfamq0xqka6djbe3fybxpxz8k846ja1ef9tqic9";
+        assertEquals(d, NodeIdentity.tokenDigest("SWMTKN-1-" + d + "-c2sczhqx5sh83iwc1ryvpduxc"));
+        assertEquals("", NodeIdentity.tokenDigest("not-a-token"));
+    }
+
+    @Test
+    void theKeyIsKeptPrivateAndWipedOnLeave(@TempDir Path dir) throws Exception {
+        NodeIdentity id = new NodeIdentity(dir);
+        KeyPair k = NodeIdentity.newKeyPair();
+        id.store(k, "CERT", "CA");
+        assertTrue(Files.readString(id.dir().resolve("swarm-node.key")).startsWith("-----BEGIN PRIVATE KEY-----"));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(id.dir().resolve("swarm-node.key"))));
+        assertTrue(id.present());
+        id.wipe();
+        assertFalse(id.present());
+    }
+}
