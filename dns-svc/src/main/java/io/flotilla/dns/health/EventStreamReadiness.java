@@ -1,26 +1,37 @@
 package io.flotilla.dns.health;
 
-import io.flotilla.dns.kafka.StateEventListener;
+import io.flotilla.dns.DnsService;
+import io.flotilla.dns.feed.NameTableFeed;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready once the state event stream is being followed. */
+/** Ready once the name table is loaded and the state events are being followed. */
 @Readiness
 @ApplicationScoped
 public class EventStreamReadiness implements HealthCheck {
 
     @Inject
-    StateEventListener listener;
+    NameTableFeed feed;
+
+    @Inject
+    DnsService dns;
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("state-events")
-                .status(listener.connected())
-                .withData("eventsApplied", listener.eventsApplied())
-                .withData("services", listener.view().services())
-                .build();
+        var r = HealthCheckResponse.named("state-events")
+                .status(feed.ready())
+                .withData("eventsApplied", feed.eventsApplied())
+                .withData("services", feed.table().services())
+                .withData("runningTasks", feed.table().runningTasks());
+        if (dns.responder() != null) {
+            r.withData("answeredLocally", dns.responder().local.sum())
+                    .withData("forwarded", dns.responder().forwarded.sum())
+                    .withData("servfail", dns.responder().servfail.sum())
+                    .withData("malformed", dns.responder().malformed.sum());
+        }
+        return r.build();
     }
 }

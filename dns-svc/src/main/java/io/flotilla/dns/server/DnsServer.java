@@ -1,0 +1,233 @@
+package io.flotilla.dns.server;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The DNS listener on one address: UDP (a few receiver threads sharing one socket; local answers are
+ * sent from the receiving thread, forwarded ones when upstream completes) and TCP (length-prefixed
+ * messages, several per connection, a bounded pool of connection threads, an idle timeout).
+ */
+public final class DnsServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(DnsServer.class.getName());
+
+    /** Tuning. */
+    public record Options(int udpThreads, int maxTcpConnections, int tcpIdleMillis, long responseTimeoutMillis) {
+        public static Options defaults() {
+            return new Options(2, 64, 10_000, 3_000);
+        }
+    }
+
+    private final DnsResponder responder;
+    private final InetSocketAddress listen;
+    private final Options options;
+    private final List<Thread> threads = new ArrayList<>();
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private DatagramSocket udp;
+    private ServerSocket tcp;
+    private ThreadPoolExecutor tcpPool;
+    private volatile boolean running;
+
+    public DnsServer(DnsResponder responder, InetSocketAddress listen, Options options) {
+        this.responder = responder;
+        this.listen = listen;
+        this.options = options;
+    }
+
+    /** Binds UDP and TCP on the same port (the UDP one's when the port is 0). */
+    public synchronized void start() throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            udp = new DatagramSocket(listen); // no SO_REUSEADDR: two UDP sockets must never share the port
+            try {
+                udp.setReceiveBufferSize(4 << 20);
+            } catch (SocketException ignored) {
+                // the kernel's limit applies
+            }
+            tcp = new ServerSocket();
+            tcp.setReuseAddress(true);
+            try {
+                tcp.bind(new InetSocketAddress(listen.getAddress(), udp.getLocalPort()), 128);
+                break;
+            } catch (IOException e) {
+                udp.close();
+                tcp.close();
+                if (listen.getPort() != 0 || attempt >= 20) {
+                    throw e;
+                }
+                // an ephemeral UDP port whose TCP twin is taken: try another
+            }
+        }
+        running = true;
+        AtomicInteger n = new AtomicInteger();
+        tcpPool = new ThreadPoolExecutor(0, options.maxTcpConnections(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> daemon(r, "dns-tcp-" + n.incrementAndGet()));
+        for (int i = 0; i < options.udpThreads(); i++) {
+            threads.add(daemon(this::udpLoop, "dns-udp-" + i));
+        }
+        threads.add(daemon(this::acceptLoop, "dns-tcp-accept"));
+        threads.forEach(Thread::start);
+    }
+
+    public InetSocketAddress udpAddress() {
+        return (InetSocketAddress) udp.getLocalSocketAddress();
+    }
+
+    public InetSocketAddress tcpAddress() {
+        return (InetSocketAddress) tcp.getLocalSocketAddress();
+    }
+
+    private void udpLoop() {
+        byte[] buf = new byte[65535];
+        DatagramPacket in = new DatagramPacket(buf, buf.length);
+        while (running) {
+            try {
+                in.setLength(buf.length);
+                udp.receive(in);
+            } catch (IOException e) {
+                if (!running) {
+                    return;
+                }
+                continue;
+            }
+            InetSocketAddress client = (InetSocketAddress) in.getSocketAddress();
+            byte[] packet = java.util.Arrays.copyOf(buf, in.getLength());
+            try {
+                responder.handle(packet, packet.length, client.getAddress(), false)
+                        .whenComplete((out, err) -> {
+                            if (out != null) {
+                                sendUdp(out, client);
+                            }
+                        });
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "query from " + client + " failed", e);
+            }
+        }
+    }
+
+    private void sendUdp(byte[] out, InetSocketAddress client) {
+        try {
+            udp.send(new DatagramPacket(out, out.length, client));
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "answer to " + client + " not sent", e);
+        }
+    }
+
+    private void acceptLoop() {
+        while (running) {
+            Socket s;
+            try {
+                s = tcp.accept();
+            } catch (IOException e) {
+                if (!running) {
+                    return;
+                }
+                continue;
+            }
+            try {
+                tcpPool.execute(() -> serve(s));
+            } catch (RuntimeException rejected) {
+                closeQuietly(s); // too many connections
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        connections.add(s);
+        try (s) {
+            s.setSoTimeout(options.tcpIdleMillis());
+            s.setTcpNoDelay(true);
+            InputStream rawIn = s.getInputStream();
+            OutputStream rawOut = s.getOutputStream();
+            DataInputStream in = new DataInputStream(rawIn);
+            DataOutputStream out = new DataOutputStream(rawOut);
+            while (running) {
+                int len;
+                try {
+                    len = in.readUnsignedShort();
+                } catch (EOFException e) {
+                    return;
+                }
+                byte[] packet = new byte[len];
+                in.readFully(packet);
+                byte[] answer = responder.handle(packet, len, s.getInetAddress(), true).toCompletableFuture()
+                        .get(options.responseTimeoutMillis(), TimeUnit.MILLISECONDS);
+                if (answer == null) {
+                    return; // not a query: hang up
+                }
+                out.writeShort(answer.length);
+                out.write(answer);
+                out.flush();
+            }
+        } catch (IOException | TimeoutException e) {
+            LOG.log(Level.FINE, "TCP connection ended", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "TCP query failed", e);
+        } finally {
+            connections.remove(s);
+        }
+    }
+
+    public int openConnections() {
+        return connections.size();
+    }
+
+    @Override
+    public synchronized void close() {
+        running = false;
+        if (udp != null) {
+            udp.close();
+        }
+        closeQuietly(tcp);
+        connections.forEach(DnsServer::closeQuietly);
+        if (tcpPool != null) {
+            tcpPool.shutdownNow();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        threads.clear();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+}
