@@ -62,10 +62,18 @@ class DnsFuzzTest {
                     }
                     Thread.sleep(1200); // idle TCP connections time out (500 ms), forwards time out (300 ms)
                     check(server);
+                    // three rounds of thousands of packets: a leak per packet or per connection would show as
+                    // hundreds; a few pool threads (JDK, dnsjava) may come and go with the machine's load
                     int threads2 = Thread.activeCount();
                     long fds2 = openFiles();
+                    for (long until = System.nanoTime() + 10_000_000_000L;
+                         (threads2 > threads1 + 8 || fds2 > fds1 + 4) && System.nanoTime() < until; ) {
+                        Thread.sleep(200);
+                        threads2 = Thread.activeCount();
+                        fds2 = openFiles();
+                    }
                     assertEquals(0, server.openConnections(), "every fuzzing TCP connection was closed");
-                    assertTrue(threads2 <= threads1 + 2, "threads " + threads1 + " -> " + threads2);
+                    assertTrue(threads2 <= threads1 + 8, "threads " + threads1 + " -> " + threads2);
                     assertTrue(fds2 <= fds1 + 4, "open files " + fds1 + " -> " + fds2);
                     System.out.printf("fuzz: malformed=%d local=%d forwarded=%d servfail=%d threads %d->%d fds %d->%d%n",
                             responder.malformed.sum(), responder.local.sum(), responder.forwarded.sum(),
