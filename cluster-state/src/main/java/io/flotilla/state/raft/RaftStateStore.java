@@ -184,9 +184,17 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
 
     private CompletableFuture<ApplyResponse> propose(byte type, byte[] payload) {
         if (!node.started()) {
-            return CompletableFuture.failedFuture(new StoreException(StoreException.Reason.UNAVAILABLE,
-                    "no quorum: this manager's Raft member " + config.raftId() + " is still starting"));
+            // a write that arrives while this member is still joining waits for it, within the write timeout
+            return started.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                    .handle((ok, e) -> e == null && node.started())
+                    .thenCompose(up -> up ? proposeStarted(type, payload)
+                            : CompletableFuture.failedFuture(new StoreException(StoreException.Reason.UNAVAILABLE,
+                                    "no quorum: this manager's Raft member " + config.raftId() + " is still starting")));
         }
+        return proposeStarted(type, payload);
+    }
+
+    private CompletableFuture<ApplyResponse> proposeStarted(byte type, byte[] payload) {
         long start = System.nanoTime();
         return node.propose(RaftCommandMachine.encode(type, payload))
                 .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)

@@ -36,6 +36,15 @@ class StoreGrpcServiceTest {
     @GrpcClient("store")
     StoreGrpc.StoreBlockingStub store;
 
+    @jakarta.inject.Inject
+    io.flotilla.state.raft.RaftStateStore raftStore;
+
+    @org.junit.jupiter.api.BeforeEach
+    void storeStarted() throws Exception {
+        // the Raft member joins off the event loop after start-up; a loaded machine may take a while
+        raftStore.started().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     static Change createNetwork(String name) {
         return Change.newBuilder().setOp(Op.OP_CREATE).setKind(Kind.KIND_NETWORK)
                 .setObject(StoredObject.newBuilder().setNetwork(Network.newBuilder().setName(name).setDriver("overlay"))).build();
