@@ -14,12 +14,16 @@ public final class ManagerEnv {
     public record Module(String name, int httpPort) {
     }
 
-    /** In start order: the store first. */
+    /**
+     * In start order: the store first. dns-svc belongs on every node (it answers that node's tasks); until
+     * the agent redirects the tasks' 127.0.0.11 to it, it runs beside the manager services, on 53 of the host.
+     */
     public static final List<Module> MODULES = List.of(
             new Module("cluster-state", 9102),
             new Module("api-gateway", 9103),
             new Module("scheduler-svc", 9104),
-            new Module("network-svc", 9105));
+            new Module("network-svc", 9105),
+            new Module("dns-svc", 9106));
 
     public static final int STORE_PORT = 2377;
     public static final int RAFT_PORT = 7946;

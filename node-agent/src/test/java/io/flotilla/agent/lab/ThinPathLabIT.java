@@ -124,9 +124,9 @@ class ThinPathLabIT {
         }
         assertTrue(sawService, "the service's creation is on flotilla.state.v1 (" + events.size() + " events)");
 
-        // network-svc followed the stream
-        HttpResponse<String> net = get("http://" + SWARM00 + ":9105/q/health/ready");
-        assertEquals(200, net.statusCode(), net.body());
+        // network-svc and dns-svc follow the state
+        awaitHealthy("http://" + SWARM00 + ":9105/q/health/ready", 30);
+        awaitHealthy("http://" + SWARM00 + ":9106/q/health/ready", 30);
     }
 
     private static List<JsonNode> tasks(JsonNode body) {

@@ -44,7 +44,7 @@ class SupervisorTest {
         sup = supervisor();
         sup.start(new Launch("n1", "10.0.0.1", true));
         Map<String, Long> pids = sup.pids();
-        assertEquals(List.of("cluster-state", "api-gateway", "scheduler-svc", "network-svc"),
+        assertEquals(List.of("cluster-state", "api-gateway", "scheduler-svc", "network-svc", "dns-svc"),
                 List.copyOf(pids.keySet()));
         for (var e : pids.entrySet()) {
             assertEquals(e.getValue(), pidfile(tmp.resolve("run"), e.getKey()));
