@@ -1,10 +1,12 @@
 package io.flotilla.network;
 
+import io.flotilla.contracts.v1.DispatcherGrpc;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.ListRequest;
 import io.flotilla.contracts.v1.ListResponse;
 import io.flotilla.contracts.v1.MembersRequest;
 import io.flotilla.contracts.v1.MembersResponse;
+import io.flotilla.contracts.v1.NetworkPlan;
 import io.flotilla.contracts.v1.StoreGrpc;
 import io.flotilla.contracts.v1.StoredObject;
 import io.flotilla.network.allocator.Allocator;
@@ -12,6 +14,7 @@ import io.flotilla.network.grpc.StoreWatchSource;
 import io.flotilla.network.ipam.Ipam;
 import io.flotilla.network.kafka.StateEventListener;
 import io.flotilla.network.loop.AllocatorLoop;
+import io.flotilla.network.plan.PlanPublisher;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -23,13 +26,18 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Wires the allocator: List every kind it needs from the store, then follow Kafka from that index, or the
  * store's Watch when Kafka cannot be reached. Every manager runs one, but only the one whose local store is
  * the Raft leader allocates (addresses are per-network resources that a per-object compare-and-set cannot
- * keep unique between two concurrent allocators); the others keep their view warm.
+ * keep unique between two concurrent allocators); the others keep their view warm. Every one publishes the
+ * nodes' network plans from its view to the dispatcher beside it (the local cluster-state, on the store
+ * client's address), which relays them to the agents whose sessions it holds.
  */
 @ApplicationScoped
 public class NetworkRunner {
@@ -37,6 +45,17 @@ public class NetworkRunner {
 
     @GrpcClient("store")
     StoreGrpc.StoreBlockingStub store;
+
+    /** The dispatcher in the same cluster-state process as the store (quarkus.grpc.clients.store.*). */
+    @GrpcClient("store")
+    DispatcherGrpc.DispatcherBlockingStub dispatcher;
+
+    @ConfigProperty(name = "flotilla.plans.enabled", defaultValue = "true")
+    boolean plansEnabled;
+
+    /** Plans go out this long after the last of a burst of changes. */
+    @ConfigProperty(name = "flotilla.plans.debounce", defaultValue = "15ms")
+    Duration plansDebounce;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
@@ -51,6 +70,7 @@ public class NetworkRunner {
     private AllocatorLoop loop;
     private StateEventListener kafka;
     private StoreWatchSource watch;
+    private PlanPublisher plans;
     private volatile boolean running;
     private volatile long leaderCheckedAt;
     private volatile boolean leader;
@@ -63,6 +83,15 @@ public class NetworkRunner {
                 r -> store.withDeadlineAfter(10, TimeUnit.SECONDS).apply(r), this::active, System::currentTimeMillis);
         kafka = new StateEventListener(bootstrap);
         watch = new StoreWatchSource(store);
+        if (plansEnabled) {
+            PlanPublisher.Settings d = PlanPublisher.Settings.defaults();
+            plans = new PlanPublisher(this::computePlans,
+                    batch -> dispatcher.withDeadlineAfter(5, TimeUnit.SECONDS).publishPlans(batch),
+                    new PlanPublisher.Settings(plansDebounce.toMillis(), d.maxDelayMs(), d.backoffMinMs(), d.backoffMaxMs(),
+                            d.checkMs()), System::currentTimeMillis);
+            loop.onViewChange(plans::changed);
+            plans.start("network-plans");
+        }
         running = true;
         Thread t = new Thread(this::run, "network-events");
         t.setDaemon(true);
@@ -74,8 +103,23 @@ public class NetworkRunner {
         if (kafka != null) {
             kafka.stop();
         }
+        if (plans != null) {
+            plans.close();
+        }
         if (loop != null) {
             loop.close();
+        }
+    }
+
+    /** Every node's plan, computed on the allocator loop's worker (the view's only thread). */
+    private Optional<List<NetworkPlan>> computePlans() {
+        try {
+            return loop.read(PlanPublisher::plansOf).get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the allocator loop did not compute the plans: " + e, e);
         }
     }
 

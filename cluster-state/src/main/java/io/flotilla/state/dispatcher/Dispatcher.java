@@ -1,6 +1,7 @@
 package io.flotilla.state.dispatcher;
 
 import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.NetworkPlan;
 import io.flotilla.contracts.v1.Node;
 import io.flotilla.contracts.v1.NodeDescription;
 import io.flotilla.contracts.v1.NodeState;
@@ -44,6 +45,7 @@ public final class Dispatcher implements AutoCloseable {
     private final NodeLiveness liveness;
     private final NodeStatusWriter nodes;
     private final TaskStatusBatcher statuses;
+    private final PlanRelay plans = new PlanRelay(this::openSession);
 
     private final Object lock = new Object();       // the index, sessions, dirty set; never held while calling the store
     private final Object watchLock = new Object();
@@ -86,6 +88,18 @@ public final class Dispatcher implements AutoCloseable {
 
     public DispatcherConfig config() {
         return config;
+    }
+
+    /** The nodes' network plans, which network-svc publishes and the sessions relay. */
+    public PlanRelay plans() {
+        return plans;
+    }
+
+    private Session openSession(String nodeId) {
+        synchronized (lock) {
+            Session s = sessions.get(nodeId);
+            return s != null && s.open ? s : null;
+        }
     }
 
     /**
@@ -265,7 +279,7 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    private static String newId() {
+    static String newId() {
         char[] c = new char[25];
         for (int i = 0; i < c.length; i++) {
             c[i] = ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length()));
@@ -274,7 +288,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /** One agent's session on this manager. */
-    public final class Session {
+    public final class Session implements PlanRelay.Target {
         private final String id;
         private final String nodeId;
         private final NodeDescription description;
@@ -283,6 +297,8 @@ public final class Dispatcher implements AutoCloseable {
         private volatile boolean open = true;
         private final java.util.concurrent.atomic.AtomicBoolean repairing = new java.util.concurrent.atomic.AtomicBoolean();
         private List<Task> lastSent;      // guarded by this
+        private NetworkPlan planSent;     // guarded by this
+        private NetworkPlan planWaiting;  // guarded by this: a plan that came before the first assignments
 
         private Session(String id, String nodeId, NodeDescription description, String addr, SessionSink sink) {
             this.id = id;
@@ -327,6 +343,30 @@ public final class Dispatcher implements AutoCloseable {
             if (index.ready()) {
                 flush(); // the first set at once, not after the debounce
             }
+            plans.started(nodeId, this);
+        }
+
+        /** The node's network plan: sent unless equal (index aside) to the last sent; never before the first assignments. */
+        @Override
+        public void plan(NetworkPlan plan) {
+            synchronized (this) {
+                if (!open) {
+                    return;
+                }
+                if (lastSent == null) {
+                    planWaiting = plan;
+                    return;
+                }
+                sendPlanLocked(plan);
+            }
+        }
+
+        private void sendPlanLocked(NetworkPlan plan) {
+            if (planSent != null && PlanRelay.sameIgnoringIndex(planSent, plan)) {
+                return;
+            }
+            planSent = plan;
+            sink.networkPlan(plan);
         }
 
         /** Whether the node was removed from the swarm meanwhile (docker node rm): its session must end. */
@@ -384,8 +424,13 @@ public final class Dispatcher implements AutoCloseable {
                 if (!open || tasks.equals(lastSent)) {
                     return;
                 }
+                boolean first = lastSent == null;
                 lastSent = tasks;
                 sink.assignments(tasks, at);
+                if (first && planWaiting != null) {
+                    sendPlanLocked(planWaiting);
+                    planWaiting = null;
+                }
             }
         }
     }

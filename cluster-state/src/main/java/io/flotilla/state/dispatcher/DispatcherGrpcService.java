@@ -6,12 +6,16 @@ import io.flotilla.contracts.v1.DispatcherGrpc;
 import io.flotilla.contracts.v1.JoinRequest;
 import io.flotilla.contracts.v1.JoinResponse;
 import io.flotilla.contracts.v1.ManagerMessage;
+import io.flotilla.contracts.v1.NetworkPlan;
+import io.flotilla.contracts.v1.PlanAck;
+import io.flotilla.contracts.v1.PlanBatch;
 import io.flotilla.contracts.v1.Register;
 import io.flotilla.contracts.v1.SessionStarted;
 import io.flotilla.contracts.v1.Task;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.grpc.RegisterInterceptor;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -22,9 +26,11 @@ import java.util.concurrent.CompletionStage;
  * gRPC {@code Dispatcher.Session}: decodes the agent's messages into calls on the {@link Dispatcher}
  * and encodes its assignments. The first message must be a Register. Every Heartbeat is answered
  * with SessionStarted again (same session id, the current managers), so that an agent can tell a
- * dead manager from a quiet one.
+ * dead manager from a quiet one. {@code PublishPlans} takes network-svc's plans into the {@link PlanRelay}
+ * (callers on this host only: the {@link CallerAddressInterceptor} gives the peer address).
  */
 @GrpcService
+@RegisterInterceptor(CallerAddressInterceptor.class)
 public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
 
     private static final Logger LOG = Logger.getLogger(DispatcherGrpcService.class);
@@ -67,6 +73,25 @@ public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
                 out.onError(Status.UNAVAILABLE.withDescription("join failed: " + e.getMessage()).asRuntimeException());
             }
         });
+    }
+
+    @Override
+    public void publishPlans(PlanBatch batch, StreamObserver<PlanAck> out) {
+        PlanRelay relay = dispatcher.plans();
+        PlanRelay.Published p;
+        try {
+            p = relay.publish(CallerAddressInterceptor.caller(), batch.getPlansList(), batch.getFull());
+        } catch (PlanRelay.Refused e) {
+            LOG.warnf("PublishPlans refused: %s", e.getMessage());
+            out.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        if (p.changed() > 0 || p.dropped() > 0) {
+            LOG.debugf("network plans: %d received (full %b), %d changed, %d dropped, %d held", batch.getPlansCount(),
+                    batch.getFull(), p.changed(), p.dropped(), p.held());
+        }
+        out.onNext(PlanAck.newBuilder().setRelayId(relay.id()).setPlans(p.held()).build());
+        out.onCompleted();
     }
 
     @Override
@@ -176,6 +201,11 @@ public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
         @Override
         public void assignments(List<Task> tasks, long index) {
             send(ManagerMessage.newBuilder().setAssignments(Assignments.newBuilder().addAllTasks(tasks).setIndex(index)).build());
+        }
+
+        @Override
+        public void networkPlan(NetworkPlan plan) {
+            send(ManagerMessage.newBuilder().setNetworkPlan(plan).build());
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.flotilla.state.dispatcher;
 
+import io.flotilla.contracts.v1.NetworkPlan;
 import io.flotilla.contracts.v1.Task;
 
 import java.util.List;
@@ -9,6 +10,9 @@ public interface SessionSink {
 
     /** The full set of tasks the node must run or stop, as of the store index. */
     void assignments(List<Task> tasks, long index);
+
+    /** The node's whole network plan (after the first assignments; again whenever it changes). */
+    void networkPlan(NetworkPlan plan);
 
     /** The dispatcher ends the session (a newer session of the same node replaced it). */
     void replaced();

@@ -5,12 +5,15 @@ import io.flotilla.contracts.v1.DispatcherGrpc;
 import io.flotilla.contracts.v1.Heartbeat;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.ManagerMessage;
+import io.flotilla.contracts.v1.PlanAck;
+import io.flotilla.contracts.v1.PlanBatch;
 import io.flotilla.contracts.v1.NodeState;
 import io.flotilla.contracts.v1.Register;
 import io.flotilla.contracts.v1.StatusReport;
 import io.flotilla.contracts.v1.TaskState;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
@@ -31,6 +34,7 @@ import static io.flotilla.state.dispatcher.DispatcherTest.DESC;
 import static io.flotilla.state.dispatcher.DispatcherTest.await;
 import static io.flotilla.state.dispatcher.DispatcherTest.task;
 import static io.flotilla.state.dispatcher.DispatcherTest.update;
+import static io.flotilla.state.dispatcher.PlanRelayTest.plan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,7 +55,8 @@ class DispatcherGrpcServiceTest {
         dispatcher = new Dispatcher(store, new DispatcherConfig(200, 600, 10, 2, true, 10), executor, System::currentTimeMillis);
         dispatcher.start();
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(new DispatcherGrpcService(dispatcher)).build().start();
+                .addService(ServerInterceptors.intercept(new DispatcherGrpcService(dispatcher), new CallerAddressInterceptor()))
+                .build().start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
     }
 
@@ -128,6 +133,38 @@ class DispatcherGrpcServiceTest {
         // the status change is a change of A's task: the agent gets the new set
         ManagerMessage again = agent.next();
         assertEquals(TaskState.TASK_RUNNING, again.getAssignments().getTasks(0).getStatus().getState());
+    }
+
+    Agent registered(String node) throws InterruptedException {
+        Agent agent = open();
+        agent.out.onNext(AgentMessage.newBuilder().setRegister(Register.newBuilder().setNodeId(node)
+                .setDescription(DESC).setAddr("10.0.0.1")).build());
+        assertTrue(agent.next().hasStarted());
+        assertTrue(agent.next().hasAssignments());
+        return agent;
+    }
+
+    @Test
+    void aPlanPublishedThroughPublishPlansReachesTheNodesSession() throws Exception {
+        Agent a = registered(A);
+        DispatcherGrpc.DispatcherBlockingStub network = DispatcherGrpc.newBlockingStub(channel);
+
+        PlanAck ack = network.publishPlans(PlanBatch.newBuilder().setFull(true)
+                .addPlans(plan(A, 4, "10.0.0.2")).addPlans(plan(B, 4, "10.0.0.1")).build());
+
+        assertEquals(dispatcher.plans().id(), ack.getRelayId());
+        assertEquals(2, ack.getPlans());
+        ManagerMessage m = a.next();
+        assertTrue(m.hasNetworkPlan(), "a network plan, not " + m);
+        assertEquals(plan(A, 4, "10.0.0.2"), m.getNetworkPlan());
+        // the same plan at a newer index is not sent again; the next message is the next change
+        network.publishPlans(PlanBatch.newBuilder().addPlans(plan(A, 5, "10.0.0.2")).build());
+        network.publishPlans(PlanBatch.newBuilder().addPlans(plan(A, 6, "10.0.0.9")).build());
+        assertEquals(plan(A, 6, "10.0.0.9"), a.next().getNetworkPlan());
+
+        // B connects later: its plan follows its SessionStarted and first Assignments
+        Agent b = registered(B);
+        assertEquals(plan(B, 4, "10.0.0.1"), b.next().getNetworkPlan());
     }
 
     @Test

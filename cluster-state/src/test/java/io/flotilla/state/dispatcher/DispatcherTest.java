@@ -2,6 +2,7 @@ package io.flotilla.state.dispatcher;
 
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.Meta;
+import io.flotilla.contracts.v1.NetworkPlan;
 import io.flotilla.contracts.v1.Node;
 import io.flotilla.contracts.v1.NodeDescription;
 import io.flotilla.contracts.v1.NodeRole;
@@ -58,11 +59,20 @@ class DispatcherTest {
     /** Records what a session sends. */
     static final class Recorder implements SessionSink {
         final List<List<Task>> sets = new CopyOnWriteArrayList<>();
+        final List<NetworkPlan> plans = new CopyOnWriteArrayList<>();
+        final List<String> order = new CopyOnWriteArrayList<>();   // "assignments" and "plan", as they came
         volatile boolean replaced;
 
         @Override
         public void assignments(List<Task> tasks, long index) {
             sets.add(tasks);
+            order.add("assignments");
+        }
+
+        @Override
+        public void networkPlan(NetworkPlan plan) {
+            plans.add(plan);
+            order.add("plan");
         }
 
         @Override

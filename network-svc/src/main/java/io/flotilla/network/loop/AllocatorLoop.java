@@ -10,7 +10,10 @@ import io.flotilla.contracts.v1.StoredObject;
 import io.flotilla.network.allocator.Allocator;
 import io.flotilla.network.view.NetworkView;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -27,7 +30,9 @@ import java.util.logging.Logger;
  * whose changes go to the store as partial batches (compare-and-set on the versions read). Applied changes
  * go into the view at once (so the next pass does not allocate twice); a rejected one (stale version) is
  * simply retried on the next pass, after the fresh state has arrived, with backoff. Passes run only while
- * {@code active} says so (the network-svc beside the Raft leader: one allocator at a time).
+ * {@code active} says so (the network-svc beside the Raft leader: one allocator at a time). Other readers of
+ * the view (the plan publisher, on every manager) learn of its changes from {@link #onViewChange} and read it
+ * on the worker through {@link #read}.
  */
 public final class AllocatorLoop implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AllocatorLoop.class.getName());
@@ -48,8 +53,19 @@ public final class AllocatorLoop implements AutoCloseable {
     private int failures;
     private volatile long changesApplied;
     private volatile long changesRejected;
+    private volatile Runnable viewChanged = () -> { };
 
     private record Load(List<StoredObject> objects, long index) {
+    }
+
+    private record Read<T>(Function<NetworkView, T> reader, CompletableFuture<Optional<T>> result) {
+        void run(NetworkView view, boolean loaded) {
+            try {
+                result.complete(loaded ? Optional.ofNullable(reader.apply(view)) : Optional.empty());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }
     }
 
     public AllocatorLoop(Allocator allocator, Function<ApplyRequest, ApplyResponse> store, BooleanSupplier active,
@@ -76,6 +92,21 @@ public final class AllocatorLoop implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Called on the worker after each pass in which the view changed: keep it short (note the change, return). */
+    public void onViewChange(Runnable listener) {
+        this.viewChanged = listener;
+    }
+
+    /**
+     * Runs {@code reader} on the worker, after the inputs handed in before it (and that pass's allocations);
+     * empty while the view is not loaded. A read alone does not hasten an allocation retry.
+     */
+    public <T> CompletableFuture<Optional<T>> read(Function<NetworkView, T> reader) {
+        CompletableFuture<Optional<T>> result = new CompletableFuture<>();
+        offer(new Read<>(reader, result));
+        return result;
     }
 
     public boolean loaded() {
@@ -139,20 +170,47 @@ public final class AllocatorLoop implements AutoCloseable {
         }
     }
 
-    /** Applies queued inputs, then one allocation pass if active. Returns the changes the store applied. */
+    /**
+     * Applies queued inputs, then one allocation pass if active, then the queued reads. Returns the changes the
+     * store applied.
+     */
     public int runOnce() {
         Object in;
+        boolean inputs = false;
+        boolean changed = false;
+        List<Read<?>> reads = new ArrayList<>();
         while ((in = inbox.poll()) != null) {
             if (in instanceof StateEvent e) {
-                view.apply(e);
+                inputs = true;
+                changed |= view.apply(e);
             } else if (in instanceof Load l) {
+                inputs = true;
                 for (StoredObject o : l.objects()) {
                     view.upsert(o, 0);
                 }
                 view.setIndex(l.index());
                 loaded = true;
+                changed = true;
+            } else if (in instanceof Read<?> r) {
+                reads.add(r);
             }
         }
+        boolean onlyReads = !inputs && !reads.isEmpty();
+        int applied = onlyReads && clock.getAsLong() < retryAt ? 0 : allocate();
+        if (changed || applied > 0) {
+            try {
+                viewChanged.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "view change listener failed", e);
+            }
+        }
+        for (Read<?> r : reads) {
+            r.run(view, loaded);
+        }
+        return applied;
+    }
+
+    private int allocate() {
         retryAt = Long.MAX_VALUE;
         if (!loaded) {
             return 0;

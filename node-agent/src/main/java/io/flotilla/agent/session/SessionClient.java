@@ -6,6 +6,7 @@ import io.flotilla.contracts.v1.AgentMessage;
 import io.flotilla.contracts.v1.DispatcherGrpc;
 import io.flotilla.contracts.v1.Heartbeat;
 import io.flotilla.contracts.v1.ManagerMessage;
+import io.flotilla.contracts.v1.NetworkPlan;
 import io.flotilla.contracts.v1.NodeDescription;
 import io.flotilla.contracts.v1.Register;
 import io.flotilla.contracts.v1.StatusReport;
@@ -30,10 +31,11 @@ import java.util.function.Supplier;
 /**
  * The agent's session with a manager's dispatcher. While the swarm state says this host is a member,
  * one thread keeps one stream open: Register, then a Heartbeat every period the manager gives; every
- * Assignments goes to {@link TaskExecutor#reconcile}; the executor's status updates go back as
- * StatusReports (all of them once more after each (re)connection). The manager answers each heartbeat
- * (with SessionStarted again); a manager silent for the manager timeout is taken for dead. When the
- * stream ends the client moves on to the next manager after a backoff.
+ * Assignments goes to {@link TaskExecutor#reconcile}, every network plan to the plan listener
+ * ({@link #onNetworkPlan}); the executor's status updates go back as StatusReports (all of them once more
+ * after each (re)connection). The manager answers each heartbeat (with SessionStarted again); a manager
+ * silent for the manager timeout is taken for dead. When the stream ends the client moves on to the next
+ * manager after a backoff.
  */
 public final class SessionClient implements AutoCloseable {
 
@@ -79,6 +81,13 @@ public final class SessionClient implements AutoCloseable {
     /** Called (on the session thread: keep it short) when a manager refuses this node: it was removed. */
     public void onRevoked(java.util.function.Consumer<String> listener) {
         this.revokedListener = listener;
+    }
+
+    private volatile java.util.function.Consumer<NetworkPlan> planListener = p -> { };
+
+    /** Called (on the session thread: keep it short) with every network plan the manager sends for this node. */
+    public void onNetworkPlan(java.util.function.Consumer<NetworkPlan> listener) {
+        this.planListener = listener;
     }
 
     /** Called (on the session thread: keep it short) with every role hint the manager sends. */
@@ -319,6 +328,18 @@ public final class SessionClient implements AutoCloseable {
                             LOG.warn("executor failed to take the assignments", e);
                         }
                     });
+                } else if (m.hasNetworkPlan()) {
+                    if (!started) {
+                        continue;
+                    }
+                    NetworkPlan plan = m.getNetworkPlan();
+                    LOG.debugf("network plan at index %d: %d overlay(s), %d VIP(s), %d published port(s)", plan.getIndex(),
+                            plan.getOverlaysCount(), plan.getVipsCount(), plan.getPublishedPortsCount());
+                    try {
+                        planListener.accept(plan);
+                    } catch (RuntimeException e) {
+                        LOG.warnf("network plan listener failed: %s", e.toString());
+                    }
                 }
             }
         } finally {

@@ -1,6 +1,7 @@
 package io.flotilla.agent.session;
 
 import io.flotilla.agent.exec.TaskExecutor;
+import io.flotilla.agent.net.NetworkPlanSink;
 import io.flotilla.agent.supervisor.ManagerServices;
 import io.flotilla.agent.supervisor.RoleFollower;
 import io.flotilla.agent.swarm.NodeIdentity;
@@ -36,6 +37,9 @@ public class SessionStarter {
     Instance<TaskExecutor> executors;
     @Inject
     ManagerServices managers;
+    /** Optional: without an implementation the plans are only logged. */
+    @Inject
+    Instance<NetworkPlanSink> planSinks;
     @ConfigProperty(name = "flotilla.session.enabled", defaultValue = "true")
     boolean enabled;
     @ConfigProperty(name = "flotilla.node")
@@ -80,6 +84,11 @@ public class SessionStarter {
         };
         client = new SessionClient(executor, description, settings);
         roles = new RoleFollower(managers, swarm, advertiseAddr);
+        if (planSinks.isResolvable()) {
+            client.onNetworkPlan(planSinks.get()::accept);
+        } else {
+            LOG.info("no network plan sink in this agent: the network plans are not enacted");
+        }
         client.onRole(h -> roles.offer(new RoleFollower.Hint(h.nodeId(),
                 h.role() == io.flotilla.contracts.v1.NodeRole.ROLE_MANAGER, h.raftMembers())));
         NodeIdentity identity = new NodeIdentity(Path.of(dataDir));

@@ -7,7 +7,9 @@ import io.flotilla.contracts.v1.Assignments;
 import io.flotilla.contracts.v1.DispatcherGrpc;
 import io.flotilla.contracts.v1.ManagerMessage;
 import io.flotilla.contracts.v1.Meta;
+import io.flotilla.contracts.v1.NetworkPlan;
 import io.flotilla.contracts.v1.NodeDescription;
+import io.flotilla.contracts.v1.OverlayPlan;
 import io.flotilla.contracts.v1.SessionStarted;
 import io.flotilla.contracts.v1.Task;
 import io.flotilla.contracts.v1.TaskState;
@@ -59,6 +61,7 @@ class SessionClientTest {
         final List<AgentMessage> received = new CopyOnWriteArrayList<>();
         final List<StreamObserver<ManagerMessage>> streams = new CopyOnWriteArrayList<>();
         volatile boolean answerHeartbeats = true;
+        volatile NetworkPlan plan;   // sent after the first assignments, when set
         Server server;
 
         FakeManager start() throws Exception {
@@ -98,6 +101,9 @@ class SessionClientTest {
                         if (m.hasRegister()) {
                             out.onNext(ManagerMessage.newBuilder().setAssignments(Assignments.newBuilder().setIndex(7)
                                     .addTasks(Task.newBuilder().setMeta(Meta.newBuilder().setId("t1")).setNodeId(NODE))).build());
+                            if (plan != null) {
+                                out.onNext(ManagerMessage.newBuilder().setNetworkPlan(plan).build());
+                            }
                         }
                     }
                 }
@@ -192,6 +198,24 @@ class SessionClientTest {
         await("the status report", () -> m.received.stream().anyMatch(a -> a.hasStatus()
                 && a.getStatus().getUpdates(0).getTaskId().equals("t1")));
         assertEquals(1, client.sessionsStarted());
+    }
+
+    @Test
+    void theNetworkPlanGoesToThePlanListener() throws Exception {
+        FakeManager m = manager();
+        NetworkPlan plan = NetworkPlan.newBuilder().setNodeId(NODE).setIndex(9)
+                .addOverlays(OverlayPlan.newBuilder().setNetworkId("ingressnet").setVni(4096).addPeerVteps("10.0.0.8")).build();
+        m.plan = plan;
+        List<NetworkPlan> plans = new CopyOnWriteArrayList<>();
+        client = new SessionClient(executor, () -> NodeDescription.newBuilder().setHostname("swarm01").build(),
+                new SessionClient.Settings("10.0.0.7", 50, 400, 3000, 0));
+        client.onNetworkPlan(plans::add);
+
+        client.start(swarm(true, List.of(m.addr())));
+
+        await("the plan", () -> plans.size() == 1);
+        assertEquals(plan, plans.get(0));
+        await("the assignments too", () -> executor.reconciled.size() == 1);
     }
 
     @Test
