@@ -50,23 +50,26 @@ public class ManagerServices implements ManagerControl {
 
     synchronized Supervisor supervisor() {
         if (supervisor == null) {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            supervisor = new Supervisor(Path.of(run), Path.of(data), node, kafka, m -> {
-                String jar = Path.of(home).toAbsolutePath().normalize()
-                        .resolve(m.name()).resolve("target/quarkus-app/quarkus-run.jar").toString();
-                List<String> argv = new ArrayList<>();
-                argv.add(java);
-                for (String o : javaOpts.trim().split("\\s+")) {
-                    if (!o.isEmpty()) {
-                        argv.add(o);
-                    }
-                }
-                argv.add("-jar");
-                argv.add(jar);
-                return new Supervisor.Command(argv, jar);
-            }, grace.toMillis());
+            supervisor = new Supervisor(Path.of(run), Path.of(data), node, kafka, this::command, grace.toMillis());
         }
         return supervisor;
+    }
+
+    /** {@code java <flotilla.java-opts> -jar <flotilla.home>/<module>/target/quarkus-app/quarkus-run.jar}. */
+    Supervisor.Command command(ManagerEnv.Module m) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String jar = Path.of(home).toAbsolutePath().normalize()
+                .resolve(m.name()).resolve("target/quarkus-app/quarkus-run.jar").toString();
+        List<String> argv = new ArrayList<>();
+        argv.add(java);
+        for (String o : javaOpts.trim().split("\\s+")) {
+            if (!o.isEmpty()) {
+                argv.add(o);
+            }
+        }
+        argv.add("-jar");
+        argv.add(jar);
+        return new Supervisor.Command(argv, jar);
     }
 
     void onStart(@Observes @Priority(10) StartupEvent event) {

@@ -1,0 +1,206 @@
+package io.flotilla.agent.lab;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.flotilla.agent.lab.Lab.await;
+import static io.flotilla.agent.lab.Lab.docker;
+import static io.flotilla.agent.lab.Lab.in;
+import static io.flotilla.agent.lab.Lab.ms;
+import static io.flotilla.agent.lab.Lab.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Issue 6 on the 3-host lab, from a user's side with the stock docker CLI: the walkthrough's published
+ * service answers on every host's port 80 through the routing mesh (nftables here: no IPVS in this
+ * kernel), two replicas alternate, ingress_sbox has the walkthrough's addresses; a user overlay carries
+ * traffic between hosts to a task's address and to the service VIP. Timings are printed.
+ */
+class RoutingMeshLabIT {
+
+    private static final Pattern HELLO = Pattern.compile("Hello World! from ([0-9.]+)");
+    private static final String[] HOSTS = {"10.10.10.60", "10.10.10.61", "10.10.10.62"};
+
+    @BeforeAll
+    static void swarmOfThree() throws Exception {
+        assertEquals(0, Lab.exec(List.of("id", "-u"), 10).code());
+        Lab.exec(List.of(Lab.lab(), "down"), 120);
+        Lab.Result up = Lab.exec(List.of(Lab.lab(), "up", "--hosts", "3"), 300);
+        assertEquals(0, up.code(), up.out());
+        Lab.Result init = docker("swarm00", "swarm", "init", "--advertise-addr", "ens33");
+        if (init.code() != 0 && init.out().contains("did not become ready")) {
+            init = docker("swarm00", "swarm", "init", "--advertise-addr", "ens33");
+        }
+        assertEquals(0, init.code(), init.out());
+        String token = ok("swarm00", "swarm", "join-token", "-q", "worker").trim();
+        ok("swarm01", "swarm", "join", "--token", token, "10.10.10.60:2377");
+        ok("swarm02", "swarm", "join", "--token", token, "10.10.10.60:2377");
+        await("swarm00", out -> out.split("Ready", -1).length - 1 == 3, 60, "node", "ls");
+    }
+
+    @AfterAll
+    static void labDown() throws Exception {
+        Lab.exec(List.of(Lab.lab(), "down"), 120);
+    }
+
+    @Test
+    void publishedPortAnswersOnEveryHostAndReplicasAlternate() throws Exception {
+        long t0 = System.nanoTime();
+        ok("swarm00", "service", "create", "--detach", "--replicas", "1", "--name", "nodejs", "--publish", "80:8080",
+                "--constraint", "node.role==worker", "kalise/nodejs-web-app:latest");
+        awaitRunning("nodejs", 1, 60);
+        long running = ms(t0);
+        for (String h : HOSTS) {
+            String from = awaitHello(h, 80, 30);
+            assertTrue(from.startsWith("10.255."), h + " answered from " + from);
+        }
+        System.out.printf("mesh: create -> running %d ms, -> answered on all 3 hosts %d ms%n", running, ms(t0));
+
+        Lab.Result sbox = in("swarm01", "ip", "netns", "exec", "ingress_sbox", "ip", "-o", "-4", "addr");
+        assertTrue(sbox.out().matches("(?s).*eth0\\s+inet 10\\.255\\.0\\.\\d+/16.*"), sbox.out());
+        assertTrue(sbox.out().contains("eth1    inet 172.18.0.2/16"), sbox.out());
+        Lab.Result netns = in("swarm01", "ip", "netns", "list");
+        assertTrue(netns.out().matches("(?s).*\\b1-[0-9a-z]{10}\\b.*") && netns.out().contains("ingress_sbox"),
+                netns.out());
+
+        long ts = System.nanoTime();
+        ok("swarm00", "service", "scale", "--detach", "nodejs=2");
+        awaitRunning("nodejs", 2, 60);
+        Set<String> seen = new LinkedHashSet<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (seen.size() < 2 && System.nanoTime() < deadline) {
+            seen.clear();
+            for (int i = 0; i < 4; i++) {
+                seen.add(hello("10.10.10.60", 80));
+            }
+        }
+        System.out.printf("mesh: scale 1->2 -> both answering %d ms%n", ms(ts));
+        assertEquals(2, seen.size(), "two replicas, answers from " + seen);
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            order.add(hello("10.10.10.61", 80));
+        }
+        for (int i = 2; i < order.size(); i++) {
+            assertEquals(order.get(i - 2), order.get(i), "round-robin alternates: " + order);
+        }
+        assertTrue(!order.get(0).equals(order.get(1)), "round-robin alternates: " + order);
+    }
+
+    @Test
+    void overlayCarriesTaskAndVipTrafficAcrossHosts() throws Exception {
+        ok("swarm00", "network", "create", "--driver=overlay", "--subnet=172.30.0.0/24", "--attachable", "internal");
+        ok("swarm00", "service", "create", "--detach", "--replicas", "2", "--name", "web", "--network", "internal",
+                "--constraint", "node.hostname==swarm01", "kalise/nodejs-web-app:latest");
+        ok("swarm00", "service", "create", "--detach", "--name", "busybox", "--network", "internal",
+                "--constraint", "node.hostname==swarm02", "busybox:latest", "sleep", "3000");
+        awaitRunning("web", 2, 60);
+        awaitRunning("busybox", 1, 60);
+        String vip = ok("swarm00", "service", "inspect", "web", "--format",
+                "{{range .Endpoint.VirtualIPs}}{{.Addr}} {{end}}").trim();
+        assertTrue(vip.startsWith("172.30.0."), vip);
+        vip = vip.substring(0, vip.indexOf('/'));
+        String busybox = ok("swarm02", "ps", "-q", "--filter", "label=com.docker.swarm.service.name=busybox").trim();
+        assertTrue(!busybox.isEmpty(), "busybox runs on swarm02");
+
+        String ifs = ok("swarm02", "exec", busybox, "ip", "-o", "-4", "addr");
+        assertTrue(ifs.matches("(?s).*eth0\\s+inet 172\\.30\\.0\\.\\d+/24.*"), ifs);
+        assertTrue(ifs.matches("(?s).*eth1\\s+inet 172\\.18\\.0\\.\\d+/16.*"), ifs);
+
+        String webTask = ok("swarm01", "ps", "-q", "--filter", "label=com.docker.swarm.service.name=web").trim()
+                .split("\n")[0];
+        String webIfs = ok("swarm01", "exec", webTask, "ip", "-o", "-4", "addr", "show", "dev", "eth0");
+        Matcher m = Pattern.compile("inet (172\\.30\\.0\\.\\d+)/24").matcher(webIfs);
+        assertTrue(m.find(), webIfs);
+        String taskIp = m.group(1);
+
+        String direct = wget("swarm02", busybox, taskIp + ":8080", 20);
+        assertTrue(direct.contains("Hello World! from " + taskIp), direct);
+        Set<String> viaVip = new LinkedHashSet<>();
+        for (int i = 0; i < 4; i++) {
+            String r = wget("swarm02", busybox, vip + ":8080", 20);
+            Matcher h = HELLO.matcher(r);
+            assertTrue(h.find(), r);
+            viaVip.add(h.group(1));
+        }
+        assertEquals(2, viaVip.size(), "the VIP balances over both web tasks: " + viaVip);
+    }
+
+    private static String wget(String host, String container, String target, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        Lab.Result r;
+        do {
+            r = docker(host, "exec", container, "wget", "-q", "-T", "2", "-O", "-", "http://" + target + "/");
+            if (r.code() == 0) {
+                return r.out();
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        fail("wget " + target + " from " + container + " on " + host + ": " + r.out());
+        return null;
+    }
+
+    private static void awaitRunning(String service, int n, int seconds) throws Exception {
+        await("swarm00", out -> running(out) >= n,
+                seconds, "service", "ps", service, "--filter", "desired-state=running");
+    }
+
+    private static int running(String servicePs) {
+        int n = 0;
+        for (String line : servicePs.split("\n")) {
+            if (line.matches(".*Running\\s+Running.*")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static String awaitHello(String host, int port, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                return hello(host, port);
+            } catch (IOException e) {
+                last = e;
+                Thread.sleep(100);
+            }
+        }
+        fail(host + ":" + port + " never answered: " + last);
+        return null;
+    }
+
+    /** One request on a new connection (so each one is balanced anew); the address the answer names. */
+    static String hello(String host, int port) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 2000);
+            s.setSoTimeout(3000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET / HTTP/1.0\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            Matcher m = HELLO.matcher(body);
+            if (!m.find()) {
+                throw new IOException("unexpected answer: " + body);
+            }
+            return m.group(1);
+        }
+    }
+}
