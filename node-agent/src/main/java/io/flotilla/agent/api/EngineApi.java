@@ -3,6 +3,8 @@ package io.flotilla.agent.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.flotilla.agent.net.NetworkFacts;
+import io.flotilla.contracts.v1.OverlayPlan;
 import io.flotilla.agent.supervisor.Launch;
 import io.flotilla.agent.supervisor.ManagerControl;
 import io.flotilla.agent.session.JoinClient;
@@ -25,6 +27,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -66,6 +69,13 @@ public final class EngineApi implements Closeable {
     private final AtomicInteger threads = new AtomicInteger();
     private volatile ServerSocketChannel server;
     private volatile boolean closed;
+
+    private volatile NetworkFacts networkFacts = NetworkFacts.NONE;
+
+    /** What the node's dataplane set up (network ls / inspect show it). */
+    public void networkFacts(NetworkFacts facts) {
+        this.networkFacts = facts == null ? NetworkFacts.NONE : facts;
+    }
 
     public EngineApi(Settings settings, SwarmState swarm, ManagerControl managers) {
         this.settings = settings;
@@ -209,8 +219,16 @@ public final class EngineApi implements Closeable {
                 return proxy(req, body[0], client, dockerd, clientCloses);
             }
             case NETWORK_BY_ID: {
-                if (swarm.current().manager() && !dockerdKnowsNetwork(Router.networkId(req.path()))) {
-                    return toManagers(req, null, client, clientCloses);
+                String id = Router.networkId(req.path());
+                boolean inspect = method.equals("GET") && Router.unversioned(req.path()).equals("/networks/" + id);
+                if (swarm.current().member() && !dockerdKnowsNetwork(id)) {
+                    if (inspect) {
+                        client.write(swarmNetwork(req, id).render(false, clientCloses));
+                        return true;
+                    }
+                    if (swarm.current().manager()) {
+                        return toManagers(req, null, client, clientCloses);
+                    }
                 }
                 return proxy(req, null, client, dockerd, clientCloses);
             }
@@ -237,6 +255,12 @@ public final class EngineApi implements Closeable {
                 break;
             case SWARM_JOIN:
                 resp = swarmJoin(body[1]);
+                break;
+            case DISTRIBUTION:
+                resp = distribution(Router.unversioned(req.path()));
+                break;
+            case NETWORK_LIST:
+                resp = networkList(req);
                 break;
             default:
                 resp = Responses.error(500, "unrouted request");
@@ -502,6 +526,87 @@ public final class EngineApi implements Closeable {
     private static Responses.Response passThrough(MiniHttp.Result r) {
         String ct = r.head().header("Content-Type");
         return new Responses.Response(r.status(), ct == null ? "application/json" : ct, r.body());
+    }
+
+    /** GET /networks: dockerd's own networks, then the swarm networks this host shows. */
+    private Responses.Response networkList(HttpHead req) {
+        try {
+            MiniHttp.Result local = MiniHttp.get(dockerd, req.path(), 10_000);
+            if (local.status() != 200 || !swarm.current().member()) {
+                return passThrough(local);
+            }
+            List<JsonNode> swarmNets = new ArrayList<>();
+            if (swarm.current().manager()) {
+                MiniHttp.Result all = MiniHttp.get(gateway, req.path(), 10_000);
+                if (all.status() == 200) {
+                    Responses.JSON.readTree(all.body()).forEach(swarmNets::add);
+                }
+            } else {
+                for (OverlayPlan o : networkFacts.plan().getOverlaysList()) {
+                    swarmNets.add(SwarmNetworks.render(o));
+                }
+            }
+            return Responses.json(200, SwarmNetworks.merge(Responses.JSON.readTree(local.body()), swarmNets));
+        } catch (IOException e) {
+            return Responses.error(502, "cannot list networks: " + e.getMessage());
+        }
+    }
+
+    /** docker network inspect of a swarm network on this host: the managers' answer (or the plan's) + Containers, Peers. */
+    private Responses.Response swarmNetwork(HttpHead req, String id) {
+        try {
+            ObjectNode network;
+            if (swarm.current().manager()) {
+                MiniHttp.Result r = MiniHttp.get(gateway, req.path(), 10_000);
+                if (r.status() != 200) {
+                    return passThrough(r);
+                }
+                network = (ObjectNode) Responses.JSON.readTree(r.body());
+            } else {
+                OverlayPlan o = SwarmNetworks.find(networkFacts.plan(), id);
+                if (o == null) {
+                    return Responses.error(404, "network " + id + " not found");
+                }
+                network = SwarmNetworks.render(o);
+            }
+            SwarmNetworks.addLocal(network, networkFacts, settings.node(), settings.advertiseAddr());
+            return Responses.json(200, network);
+        } catch (IOException | ClassCastException e) {
+            return Responses.error(502, "cannot inspect network " + id + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * What service create asks before it pins the image: the local image's id as its digest (the executor
+     * falls back to name:tag for a digest no registry gave), or Docker's "No such image" when the host has
+     * none. A registry is never asked.
+     */
+    private Responses.Response distribution(String path) {
+        String name = path.substring("/distribution/".length(), path.length() - "/json".length());
+        MiniHttp.Result r;
+        try {
+            r = MiniHttp.get(dockerd, "/v1.41/images/" + name + "/json", 10_000);
+        } catch (IOException e) {
+            return Responses.error(502, "cannot connect to the Docker daemon at " + dockerd.describe() + ": "
+                    + e.getMessage());
+        }
+        if (r.status() != 200) {
+            return Responses.error(404, "No such image: " + name + " (no registry is consulted)");
+        }
+        try {
+            JsonNode image = Responses.JSON.readTree(r.body());
+            ObjectNode out = Responses.JSON.createObjectNode();
+            ObjectNode d = out.putObject("Descriptor");
+            d.put("mediaType", "application/vnd.docker.distribution.manifest.v2+json");
+            d.put("digest", image.path("Id").asText());
+            d.put("size", 0);
+            ObjectNode platform = out.putArray("Platforms").addObject();
+            platform.put("architecture", image.path("Architecture").asText("amd64"));
+            platform.put("os", image.path("Os").asText("linux"));
+            return Responses.json(200, out);
+        } catch (IOException e) {
+            return Responses.error(502, "unexpected image answer from dockerd: " + e.getMessage());
+        }
     }
 
     private Responses.Response info() {

@@ -24,6 +24,8 @@ public class EngineApiService {
     SwarmState swarmState;
     @Inject
     ManagerServices managerServices;
+    @Inject
+    jakarta.enterprise.inject.Instance<io.flotilla.agent.net.NetworkFacts> networkFacts;
     @ConfigProperty(name = "flotilla.api.listen")
     String listen;
     @ConfigProperty(name = "flotilla.docker-socket")
@@ -53,6 +55,7 @@ public class EngineApiService {
         }
         api = new EngineApi(new EngineApi.Settings(listen, dockerSocket, gatewayUrl, node, advertiseAddr,
                 clusterHealthUrl, initTimeout, joinTimeout, java.nio.file.Path.of(data)), swarmState, managerServices);
+        api.networkFacts(networkFacts.isResolvable() ? networkFacts.get() : null);
         try {
             String bound = api.start();
             LOG.infof("Docker Engine API (1.41) listening on %s; dockerd at unix://%s; managers at %s", bound,

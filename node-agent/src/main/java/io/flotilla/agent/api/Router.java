@@ -18,10 +18,17 @@ final class Router {
         SWARM_LEAVE,
         /** Cluster state: the managers' api-gateway (or "not a swarm manager"). */
         MANAGERS,
+        /** GET /networks: dockerd's networks and the swarm networks. */
+        NETWORK_LIST,
         /** POST /networks/create: the driver in the body decides (overlay: managers). */
         NETWORK_CREATE,
         /** /networks/{id}...: dockerd when it knows the network, otherwise the managers. */
         NETWORK_BY_ID,
+        /**
+         * GET /distribution/{name}/json: answered from the local image, never from a registry (there is
+         * none, and dockerd would reach for outside hosts).
+         */
+        DISTRIBUTION,
         /** Everything local: containers, images, exec, volumes, events, local networks. */
         DOCKERD
     }
@@ -69,6 +76,8 @@ final class Router {
                 return method.equals("POST") ? Route.SWARM_JOIN : Route.MANAGERS;
             case "/swarm/leave":
                 return method.equals("POST") ? Route.SWARM_LEAVE : Route.MANAGERS;
+            case "/networks":
+                return method.equals("GET") ? Route.NETWORK_LIST : Route.DOCKERD;
             case "/networks/create":
                 return method.equals("POST") ? Route.NETWORK_CREATE : Route.DOCKERD;
             default:
@@ -77,6 +86,9 @@ final class Router {
         if (under(path, "/swarm") || under(path, "/nodes") || under(path, "/services") || under(path, "/tasks")
                 || under(path, "/secrets") || under(path, "/configs")) {
             return Route.MANAGERS;
+        }
+        if (path.startsWith("/distribution/") && path.endsWith("/json") && method.equals("GET")) {
+            return Route.DISTRIBUTION;
         }
         if (networkId(path) != null) {
             return Route.NETWORK_BY_ID;

@@ -1,6 +1,7 @@
 package io.flotilla.agent.net;
 
 import io.flotilla.agent.exec.ObservedContainer;
+import io.flotilla.agent.exec.TaskContainers;
 import io.flotilla.agent.exec.TaskNetworking;
 import io.flotilla.contracts.v1.NeighborEntry;
 import io.flotilla.contracts.v1.NetworkAttachment;
@@ -36,7 +37,7 @@ import java.util.logging.Logger;
  * Level-based: every plan is applied whole, what it no longer names is removed; a failed apply is retried.
  * Task containers are created on docker_gwbridge and plugged into their overlays once they run.
  */
-public final class Dataplane implements NetworkPlanSink, TaskNetworking, AutoCloseable {
+public final class Dataplane implements NetworkPlanSink, TaskNetworking, NetworkFacts, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Dataplane.class.getName());
     private static final String VXLAN = "vxlan0";
@@ -73,13 +74,21 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, AutoClo
         final int pid;
         final Set<String> networkIds;
         final String gwAddress;
+        final String containerId;
+        final String name;
+        final List<NetworkAttachment> attachments;
         List<Step> vipSteps = List.of();
 
-        LocalTask(String taskId, int pid, Set<String> networkIds, String gwAddress) {
+        LocalTask(String taskId, int pid, String gwAddress, String containerId, String name,
+                  List<NetworkAttachment> attachments) {
             this.taskId = taskId;
             this.pid = pid;
-            this.networkIds = networkIds;
+            this.networkIds = new HashSet<>();
+            attachments.forEach(a -> networkIds.add(a.getNetworkId()));
             this.gwAddress = gwAddress;
+            this.containerId = containerId;
+            this.name = name;
+            this.attachments = List.copyOf(attachments);
         }
     }
 
@@ -415,6 +424,34 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, AutoClo
         meshApplied = null;
     }
 
+    @Override
+    public NetworkPlan plan() {
+        return applied();
+    }
+
+    @Override
+    public Map<String, List<Endpoint>> endpoints() {
+        Map<String, List<Endpoint>> out = new HashMap<>();
+        synchronized (lock) {
+            for (LocalTask t : tasks.values()) {
+                for (NetworkAttachment a : t.attachments) {
+                    out.computeIfAbsent(a.getNetworkId(), k -> new ArrayList<>())
+                            .add(new Endpoint(t.containerId, t.name, a.getMac(), a.getAddresses(0)));
+                }
+            }
+            if (sandboxKey != null) {
+                for (OverlayPlan o : applied.getOverlaysList()) {
+                    if (o.getIngress()) {
+                        out.computeIfAbsent(o.getNetworkId(), k -> new ArrayList<>()).add(new Endpoint(
+                                "ingress-sbox", "ingress-endpoint", applied.getIngressSandbox().getMac(),
+                                applied.getIngressSandbox().getAddresses(0)));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ tasks
 
     @Override
@@ -486,9 +523,8 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, AutoClo
             sh.check(concat(inTask, List.of("sysctl", "-q", "-w", "net.ipv4.conf." + gwIf + ".route_localnet=1")),
                     null);
             sh.check(concat(inTask, List.of("nft", "-f", "-")), NftScripts.dnsRedirect(dnsAddress));
-            Set<String> ids = new HashSet<>();
-            atts.forEach(a -> ids.add(a.getNetworkId()));
-            LocalTask t = new LocalTask(taskId, pid, ids, gwAddress);
+            LocalTask t = new LocalTask(taskId, pid, gwAddress, container.id(),
+                    TaskContainers.containerName(task, task.getNodeId()), atts);
             tasks.put(taskId, t);
             applyVips(t);
         }

@@ -51,7 +51,7 @@ public class DataplaneProducer {
                 default -> Files.exists(Path.of("/proc/net/ip_vs"));
             };
             dataplane = new Dataplane(new ProcessShell(10_000), LoadBalancer.forKernel(ipvs),
-                    new DockerGatewayBridge(socket), new DnsSourcesHttp(dnsUrl), defaultMode,
+                    new DockerGatewayBridge(socket), new DnsSourcesHttp(dnsUrl, 10), defaultMode,
                     NetNames.GWBRIDGE_GATEWAY);
             LOG.info("dataplane: load balancer " + dataplane.loadBalancer());
         }
@@ -70,6 +70,13 @@ public class DataplaneProducer {
     NetworkPlanSink networkPlanSink() {
         Dataplane d = dataplane();
         return d != null ? d : plan -> { };
+    }
+
+    @Produces
+    @Singleton
+    io.flotilla.agent.net.NetworkFacts networkFacts() {
+        Dataplane d = dataplane();
+        return d != null ? d : io.flotilla.agent.net.NetworkFacts.NONE;
     }
 
     @PreDestroy

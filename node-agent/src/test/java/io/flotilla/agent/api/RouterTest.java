@@ -15,6 +15,9 @@ class RouterTest {
         assertEquals(Route.VERSION, Router.route("GET", "/v1.24/version"));
         assertEquals(Route.INFO, Router.route("GET", "/info"));
         assertEquals(Route.SWARM_INIT, Router.route("POST", "/v1.41/swarm/init"));
+        // never a registry: the image's digest comes from the local image
+        assertEquals(Route.DISTRIBUTION, Router.route("GET", "/v1.41/distribution/kalise/nodejs-web-app:latest/json"));
+        assertEquals(Route.DISTRIBUTION, Router.route("GET", "/distribution/busybox/json"));
         assertEquals(Route.SWARM_JOIN, Router.route("POST", "/v1.41/swarm/join"));
         assertEquals(Route.SWARM_LEAVE, Router.route("POST", "/v1.41/swarm/leave"));
     }
@@ -31,7 +34,7 @@ class RouterTest {
     @Test
     void localThingsGoToDockerd() {
         for (String p : new String[] {"/containers/json", "/containers/abc/attach", "/exec/abc/start", "/images/json",
-                "/volumes", "/events", "/networks", "/networks/prune", "/build", "/distribution/busybox/json",
+                "/volumes", "/events", "/networks", "/networks/prune", "/build",
                 "/nodesx", "/servicesfoo"}) {
             assertEquals(Route.DOCKERD, Router.route("POST", "/v1.41" + p), p);
         }

@@ -80,6 +80,14 @@ class RoutingMeshLabIT {
         assertTrue(netns.out().matches("(?s).*\\b1-[0-9a-z]{10}\\b.*") && netns.out().contains("ingress_sbox"),
                 netns.out());
 
+        // docker network ls / inspect on a host: the swarm networks beside the local ones, the host's half
+        String ls = ok("swarm01", "network", "ls");
+        assertTrue(ls.matches("(?s).*ingress\\s+overlay\\s+swarm.*") && ls.matches("(?s).*docker_gwbridge\\s+bridge\\s+local.*"), ls);
+        assertTrue(ok("swarm00", "network", "ls").matches("(?s).*ingress\\s+overlay\\s+swarm.*"));
+        String inspect = ok("swarm01", "network", "inspect", "ingress", "--format",
+                "{{range .Containers}}{{.Name}}={{.IPv4Address}} {{end}}|{{len .Peers}}|{{index .Options \"com.docker.network.driver.overlay.vxlanid_list\"}}");
+        assertTrue(inspect.matches("(?s).*ingress-endpoint=10\\.255\\.0\\.\\d+/16.*\\|3\\|4096\\s*"), inspect);
+
         long ts = System.nanoTime();
         ok("swarm00", "service", "scale", "--detach", "nodejs=2");
         awaitRunning("nodejs", 2, 60);
@@ -140,13 +148,61 @@ class RoutingMeshLabIT {
             viaVip.add(h.group(1));
         }
         assertEquals(2, viaVip.size(), "the VIP balances over both web tasks: " + viaVip);
+
+        // issue 7: the walkthrough's service discovery, answered by the node's dns-svc through 127.0.0.11
+        try (FakeUpstreamDns upstream = FakeUpstreamDns.start("10.10.10.1", "external.example", "192.0.2.44")) {
+            assertTrue(ok("swarm02", "exec", busybox, "cat", "/etc/resolv.conf").contains("nameserver 127.0.0.11"));
+            String web = nslookup(busybox, "web");
+            assertTrue(web.contains("Address: " + vip), web);
+            String tasks = nslookup(busybox, "tasks.web");
+            assertEquals(2, addresses(tasks).size(), tasks);
+            assertTrue(addresses(tasks).contains(taskIp), tasks);
+            assertTrue(HELLO.matcher(wget("swarm02", busybox, "web:8080", 20)).find());
+            String external = nslookup(busybox, "external.example");
+            assertTrue(external.contains("192.0.2.44"), "forwarded upstream: " + external);
+
+            ok("swarm00", "network", "create", "--driver=overlay", "backend");
+            ok("swarm00", "service", "create", "--detach", "--name", "hidden", "--network", "backend",
+                    "busybox:latest", "sleep", "3000");
+            awaitRunning("hidden", 1, 60);
+            Lab.Result hidden = docker("swarm02", "exec", busybox, "nslookup", "hidden");
+            assertTrue(hidden.code() != 0 || !hidden.out().matches("(?s).*Address: 10\\..*"),
+                    "a service on another network does not resolve: " + hidden.out());
+
+            ok("swarm00", "service", "scale", "--detach", "web=3");
+            awaitRunning("web", 3, 60);
+            long t0 = System.nanoTime();
+            String three;
+            do {
+                three = nslookup(busybox, "tasks.web");
+            } while (addresses(three).size() < 3 && ms(t0) < 10_000);
+            System.out.printf("dns: third task in tasks.web %d ms after service ps showed it running%n", ms(t0));
+            assertEquals(3, addresses(three).size(), three);
+        }
+    }
+
+    /** busybox nslookup of a name that must resolve (given a few seconds: the node's dns-svc may be starting). */
+    private static String nslookup(String container, String name) throws Exception {
+        return await("swarm02", out -> out.contains("Name:"), 15, "exec", container, "nslookup", name);
+    }
+
+    /** The answer addresses of busybox nslookup's output (the server's own address left out). */
+    private static Set<String> addresses(String nslookup) {
+        Set<String> out = new LinkedHashSet<>();
+        String answers = nslookup.contains("Name:") ? nslookup.substring(nslookup.indexOf("Name:")) : "";
+        Matcher m = Pattern.compile("Address: ([0-9.]+)").matcher(answers);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
     }
 
     private static String wget(String host, String container, String target, int seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         Lab.Result r;
         do {
-            r = docker(host, "exec", container, "wget", "-q", "-T", "2", "-O", "-", "http://" + target + "/");
+            // (busybox-static's wget crashes with -T: the timeout comes from busybox's timeout applet)
+            r = docker(host, "exec", container, "timeout", "3", "wget", "-q", "-O", "-", "http://" + target + "/");
             if (r.code() == 0) {
                 return r.out();
             }

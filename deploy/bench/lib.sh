@@ -1,0 +1,33 @@
+# Shared by the benchmark scripts (sourced): a 3-host lab with a swarm of swarm00 (manager) and two workers.
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LAB=$REPO/deploy/lab
+d() { local h=$1; shift; "$LAB" exec "$h" -- docker "$@"; }
+
+ensure_swarm() {
+  if ! "$LAB" status | grep -q '^swarm02 '; then
+    "$LAB" up --hosts 3 >/dev/null || { echo "lab up failed" >&2; exit 1; }
+  fi
+  if ! d swarm00 node ls >/dev/null 2>&1; then
+    d swarm00 swarm init --advertise-addr ens33 >/dev/null || exit 1
+    local t; t=$(d swarm00 swarm join-token -q worker)
+    d swarm01 swarm join --token "$t" 10.10.10.60:2377 >/dev/null
+    d swarm02 swarm join --token "$t" 10.10.10.60:2377 >/dev/null
+  fi
+}
+
+# wait until `docker service ps NAME` shows N tasks running
+await_running() {
+  local name=$1 n=$2 i
+  for ((i = 0; i < 600; i++)); do
+    [[ $(d swarm00 service ps "$name" --filter desired-state=running 2>/dev/null | grep -c 'Running *Running') -ge $n ]] && return 0
+    sleep 0.1
+  done
+  echo "service $name: $n tasks not running" >&2; return 1
+}
+
+# the main pid of the first container of service NAME on HOST
+task_pid() {
+  local h=$1 name=$2 c
+  c=$(d "$h" ps -q --filter "label=com.docker.swarm.service.name=$name" | head -1)
+  d "$h" inspect -f '{{.State.Pid}}' "$c"
+}
