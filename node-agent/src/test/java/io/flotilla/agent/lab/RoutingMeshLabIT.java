@@ -2,7 +2,10 @@ package io.flotilla.agent.lab;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * kernel), two replicas alternate, ingress_sbox has the walkthrough's addresses; a user overlay carries
  * traffic between hosts to a task's address and to the service VIP. Timings are printed.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RoutingMeshLabIT {
 
     private static final Pattern HELLO = Pattern.compile("Hello World! from ([0-9.]+)");
@@ -61,6 +65,7 @@ class RoutingMeshLabIT {
     }
 
     @Test
+    @Order(1)
     void publishedPortAnswersOnEveryHostAndReplicasAlternate() throws Exception {
         long t0 = System.nanoTime();
         ok("swarm00", "service", "create", "--detach", "--replicas", "1", "--name", "nodejs", "--publish", "80:8080",
@@ -112,6 +117,7 @@ class RoutingMeshLabIT {
     }
 
     @Test
+    @Order(2)
     void overlayCarriesTaskAndVipTrafficAcrossHosts() throws Exception {
         ok("swarm00", "network", "create", "--driver=overlay", "--subnet=172.30.0.0/24", "--attachable", "internal");
         ok("swarm00", "service", "create", "--detach", "--replicas", "2", "--name", "web", "--network", "internal",
@@ -149,6 +155,15 @@ class RoutingMeshLabIT {
         }
         assertEquals(2, viaVip.size(), "the VIP balances over both web tasks: " + viaVip);
 
+        // not reachable from outside until published: --publish-add replaces the tasks onto ingress
+        assertTrue(!reachable("10.10.10.60", 8090), "not published yet");
+        long tp = System.nanoTime();
+        ok("swarm00", "service", "update", "--detach", "--publish-add", "8090:8080", "web");
+        String published = awaitHello("10.10.10.60", 8090, 60);
+        System.out.printf("mesh: --publish-add -> answered %d ms%n", ms(tp));
+        assertTrue(published.startsWith("10.255."), published);
+        awaitRunning("web", 2, 60);
+
         // issue 7: the walkthrough's service discovery, answered by the node's dns-svc through 127.0.0.11
         try (FakeUpstreamDns upstream = FakeUpstreamDns.start("10.10.10.1", "external.example", "192.0.2.44")) {
             assertTrue(ok("swarm02", "exec", busybox, "cat", "/etc/resolv.conf").contains("nameserver 127.0.0.11"));
@@ -156,7 +171,7 @@ class RoutingMeshLabIT {
             assertTrue(web.contains("Address: " + vip), web);
             String tasks = nslookup(busybox, "tasks.web");
             assertEquals(2, addresses(tasks).size(), tasks);
-            assertTrue(addresses(tasks).contains(taskIp), tasks);
+            assertTrue(addresses(tasks).stream().allMatch(a -> a.startsWith("172.30.0.")), tasks);
             assertTrue(HELLO.matcher(wget("swarm02", busybox, "web:8080", 20)).find());
             String external = nslookup(busybox, "external.example");
             assertTrue(external.contains("192.0.2.44"), "forwarded upstream: " + external);
@@ -195,6 +210,30 @@ class RoutingMeshLabIT {
             out.add(m.group(1));
         }
         return out;
+    }
+
+    @Test
+    @Order(3)
+    void aCrashedHostLeavesTheBackendSets() throws Exception {
+        String ps = ok("swarm00", "service", "ps", "nodejs", "--filter", "desired-state=running");
+        String victim = ps.contains("swarm02") ? "swarm02" : "swarm01";
+        long t0 = System.nanoTime();
+        assertEquals(0, Lab.exec(List.of(Lab.lab(), "crash", victim), 60).code());
+        int inARow = 0;
+        while (inARow < 8 && ms(t0) < 15_000) {
+            inARow = reachable("10.10.10.60", 80) ? inARow + 1 : 0;
+        }
+        System.out.printf("mesh: %s crashed -> 8 requests in a row answered %d ms%n", victim, ms(t0));
+        assertEquals(8, inARow, "requests through the mesh stop going to the crashed host's task");
+    }
+
+    private static boolean reachable(String host, int port) {
+        try {
+            hello(host, port);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String wget(String host, String container, String target, int seconds) throws Exception {

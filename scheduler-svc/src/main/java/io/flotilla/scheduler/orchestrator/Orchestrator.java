@@ -248,8 +248,8 @@ public final class Orchestrator {
     }
 
     static Task newTask(Service service, long slot, String nodeId, long attempt, String id, long nowMs) {
-        Endpoint endpoint = service.hasEndpoint() ? service.getEndpoint()
-                : Endpoint.newBuilder().setSpec(service.getSpec().getEndpoint()).build();
+        // the spec always the service's current one (the allocation may lag a --publish-add by a moment)
+        Endpoint endpoint = service.getEndpoint().toBuilder().setSpec(service.getSpec().getEndpoint()).build();
         return Task.newBuilder()
                 .setMeta(Meta.newBuilder().setId(id).setCreatedAtMs(nowMs).setUpdatedAtMs(nowMs))
                 .setServiceId(service.getMeta().getId())

@@ -176,6 +176,11 @@ final class Updater {
     static boolean isDirty(Service service, Task t, Node node) {
         TaskSpec want = service.getSpec().getTask();
         TaskSpec have = t.getSpec();
+        // a port published or unpublished (--publish-add/rm) or another endpoint mode: the task's network
+        // attachments change (ingress), so it is replaced, as Swarm does
+        if (!t.getEndpoint().getSpec().equals(service.getSpec().getEndpoint())) {
+            return true;
+        }
         if (want.equals(have)) {
             return false;
         }

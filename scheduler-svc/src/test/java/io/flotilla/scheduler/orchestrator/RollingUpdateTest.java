@@ -140,6 +140,26 @@ class RollingUpdateTest {
     }
 
     @Test
+    void publishingAPortReplacesTheTasksAndAnUnchangedEndpointKeepsThem() {
+        String svc = h.service("web", 1);
+        h.converge();
+        h.runAll();
+        Task first = h.wanted(svc).get(0);
+        userUpdate(svc, s -> s.setEndpoint(io.flotilla.contracts.v1.EndpointSpec.newBuilder().addPorts(
+                io.flotilla.contracts.v1.PortConfig.newBuilder().setProtocol("tcp").setTargetPort(8080)
+                        .setPublishedPort(80))));
+        h.converge();
+        Task now = h.wanted(svc).get(0);
+        assertFalse(now.getMeta().getId().equals(first.getMeta().getId()), "--publish-add replaces the task");
+        assertEquals(80, now.getEndpoint().getSpec().getPorts(0).getPublishedPort());
+        h.runAll();
+        h.advance(10_000);
+        userUpdate(svc, s -> s.setReplicated(ReplicatedMode.newBuilder().setReplicas(1)));
+        h.converge();
+        assertEquals(now.getMeta().getId(), h.wanted(svc).get(0).getMeta().getId(), "same endpoint: kept");
+    }
+
+    @Test
     void constraintChangeTheNodeStillMeetsKeepsTheTask() {
         String svc = h.service("web", 1);
         h.converge();
