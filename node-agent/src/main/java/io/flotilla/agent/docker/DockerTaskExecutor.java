@@ -29,7 +29,7 @@ public class DockerTaskExecutor implements TaskExecutor {
     @ConfigProperty(name = "flotilla.docker-socket")
     String socket;
 
-    @ConfigProperty(name = "flotilla.executor.workers", defaultValue = "2")
+    @ConfigProperty(name = "flotilla.executor.workers", defaultValue = "6")
     int workers;
 
     @ConfigProperty(name = "flotilla.executor.default-stop-grace-seconds", defaultValue = "10")
