@@ -8,7 +8,10 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
@@ -131,8 +134,21 @@ public final class DockerContainerRuntime implements ContainerRuntime {
         if (c.nanoCpus() > 0) {
             host.withNanoCPUs(c.nanoCpus());
         }
+        List<ExposedPort> exposed = new ArrayList<>();
+        if (!c.hostPorts().isEmpty()) {
+            Ports bindings = new Ports();
+            for (ContainerConfig.HostPort p : c.hostPorts()) {
+                ExposedPort e = new ExposedPort(p.target(), InternetProtocol.parse(p.protocol()));
+                exposed.add(e);
+                bindings.bind(e, p.published() > 0 ? Ports.Binding.bindPort(p.published()) : Ports.Binding.empty());
+            }
+            host.withPortBindings(bindings);
+        }
         CreateContainerCmd cmd = docker.createContainerCmd(c.image()).withName(c.name()).withLabels(c.labels())
                 .withEnv(c.env()).withTty(c.tty()).withHostConfig(host);
+        if (!exposed.isEmpty()) {
+            cmd.withExposedPorts(exposed);
+        }
         if (!c.entrypoint().isEmpty()) {
             cmd.withEntrypoint(c.entrypoint());
         }

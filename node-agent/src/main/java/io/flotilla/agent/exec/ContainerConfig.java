@@ -10,9 +10,21 @@ import java.util.Map;
 public record ContainerConfig(String name, String image, List<String> entrypoint, List<String> cmd,
                               List<String> env, Map<String, String> labels, String hostname,
                               String workingDir, String user, boolean tty, long memoryBytes, long nanoCpus,
-                              String networkMode) {
+                              String networkMode, List<HostPort> hostPorts) {
+
+    /** A port published on this host only ({@code --publish mode=host}); published 0: the engine picks one. */
+    public record HostPort(String protocol, int target, int published) {
+    }
+
+    public ContainerConfig(String name, String image, List<String> entrypoint, List<String> cmd, List<String> env,
+                           Map<String, String> labels, String hostname, String workingDir, String user,
+                           boolean tty, long memoryBytes, long nanoCpus, String networkMode) {
+        this(name, image, entrypoint, cmd, env, labels, hostname, workingDir, user, tty, memoryBytes, nanoCpus,
+                networkMode, List.of());
+    }
 
     public ContainerConfig {
+        hostPorts = List.copyOf(hostPorts);
         entrypoint = List.copyOf(entrypoint);
         cmd = List.copyOf(cmd);
         env = List.copyOf(env);
@@ -22,6 +34,6 @@ public record ContainerConfig(String name, String image, List<String> entrypoint
     /** The same container with another image reference (e.g. the local form of a digest reference). */
     public ContainerConfig withImage(String otherImage) {
         return new ContainerConfig(name, otherImage, entrypoint, cmd, env, labels, hostname, workingDir, user,
-                tty, memoryBytes, nanoCpus, networkMode);
+                tty, memoryBytes, nanoCpus, networkMode, hostPorts);
     }
 }

@@ -4,7 +4,12 @@ import io.flotilla.contracts.v1.ContainerSpec;
 import io.flotilla.contracts.v1.Resources;
 import io.flotilla.contracts.v1.Task;
 
+import io.flotilla.contracts.v1.PortConfig;
+import io.flotilla.contracts.v1.PublishMode;
+
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** How a task becomes a container: Swarm's name and labels, and the spec's container settings. */
@@ -45,9 +50,16 @@ public final class TaskContainers {
         labels.put(LABEL_SERVICE_NAME, task.getServiceName());
         labels.put(LABEL_NODE_ID, nodeId);
         Resources limits = task.getSpec().getLimits();
+        List<ContainerConfig.HostPort> hostPorts = new ArrayList<>();
+        for (PortConfig p : task.getEndpoint().getSpec().getPortsList()) {
+            if (p.getPublishMode() == PublishMode.PUBLISH_HOST && p.getTargetPort() > 0) {
+                hostPorts.add(new ContainerConfig.HostPort(p.getProtocol().isEmpty() ? "tcp" : p.getProtocol(),
+                        p.getTargetPort(), p.getPublishedPort()));
+            }
+        }
         return new ContainerConfig(name, c.getImage(), c.getCommandList(), c.getArgsList(), c.getEnvList(),
                 labels, c.getHostname(), c.getDir(), c.getUser(), c.getTty(),
-                Math.max(0, limits.getMemoryBytes()), Math.max(0, limits.getNanoCpus()), networkMode);
+                Math.max(0, limits.getMemoryBytes()), Math.max(0, limits.getNanoCpus()), networkMode, hostPorts);
     }
 
     /** The stop grace period in whole seconds (rounded up); the default when the spec has none. */

@@ -14,6 +14,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class TaskContainersTest {
 
     @Test
+    void hostModePortsArePublishedOnTheHostIngressOnesAreNot() {
+        Task t = Tasks.task("abc", "nodejs", 1, "img", TaskState.TASK_RUNNING).toBuilder()
+                .setEndpoint(io.flotilla.contracts.v1.Endpoint.newBuilder().setSpec(
+                        io.flotilla.contracts.v1.EndpointSpec.newBuilder()
+                                .addPorts(io.flotilla.contracts.v1.PortConfig.newBuilder().setTargetPort(8080)
+                                        .setPublishedPort(8081).setPublishMode(io.flotilla.contracts.v1.PublishMode.PUBLISH_HOST))
+                                .addPorts(io.flotilla.contracts.v1.PortConfig.newBuilder().setTargetPort(8080)
+                                        .setPublishedPort(80).setProtocol("tcp"))))
+                .build();
+        ContainerConfig c = TaskContainers.configFor(t, "node1", "bridge");
+        assertEquals(List.of(new ContainerConfig.HostPort("tcp", 8080, 8081)), c.hostPorts());
+    }
+
+    @Test
     void replicatedTaskIsNamedBySlotGlobalTaskByNode() {
         Task t = Tasks.task("abc", "nodejs", 1, "img", TaskState.TASK_RUNNING);
         assertEquals("nodejs.1.abc", TaskContainers.containerName(t, "node1"));

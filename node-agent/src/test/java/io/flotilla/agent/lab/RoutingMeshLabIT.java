@@ -214,6 +214,18 @@ class RoutingMeshLabIT {
 
     @Test
     @Order(3)
+    void hostModePublishesThePortOnlyWhereTheTaskRuns() throws Exception {
+        ok("swarm00", "service", "create", "--detach", "--name", "hostweb", "--publish",
+                "mode=host,target=8080,published=8082", "--constraint", "node.hostname==swarm01",
+                "kalise/nodejs-web-app:latest");
+        awaitRunning("hostweb", 1, 60);
+        awaitHello("10.10.10.61", 8082, 30);
+        assertTrue(!reachable("10.10.10.62", 8082) && !reachable("10.10.10.60", 8082), "only on swarm01");
+        ok("swarm00", "service", "rm", "hostweb");
+    }
+
+    @Test
+    @Order(4)
     void aCrashedHostLeavesTheBackendSets() throws Exception {
         String ps = ok("swarm00", "service", "ps", "nodejs", "--filter", "desired-state=running");
         String victim = ps.contains("swarm02") ? "swarm02" : "swarm01";
