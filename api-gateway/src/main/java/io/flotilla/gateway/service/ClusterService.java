@@ -30,8 +30,9 @@ import java.util.function.UnaryOperator;
  * find none; each then creates one. The store refuses a second cluster named "default" if it enforces
  * names per kind (RESULT_NAME_CONFLICT); if it does not, both creates succeed and every reader takes
  * the cluster with the lowest id, and the loser deletes its own (it re-reads first, so it never
- * deletes the winner). A cluster that exists without a CA or tokens (created by another component)
- * gets them with a compare-and-set update.
+ * deletes the winner). A cluster that exists without a CA, tokens or settings (created by another
+ * component: in a swarm, the first manager's cluster-state creates it with its root CA, since nothing can
+ * reach the store over TLS before there is a CA) gets them with a compare-and-set update.
  */
 @ApplicationScoped
 public class ClusterService {
@@ -92,10 +93,7 @@ public class ClusterService {
                 .setCaKeyPem(ca.keyPem())
                 .setWorkerToken(JoinTokens.generate(ca.certPem()))
                 .setManagerToken(JoinTokens.generate(ca.certPem()))
-                .setSettings(ClusterSettings.newBuilder()
-                        .setHeartbeatPeriodMs(heartbeatMs)
-                        .setNodeDownGraceMs(downGraceMs)
-                        .setTaskHistoryLimit(5))
+                .setSettings(defaultSettings())
                 .build();
         ApplyResponse r = store.apply(ApplyRequest.newBuilder()
                 .addChanges(Change.newBuilder().setOp(Op.OP_CREATE).setKind(Kind.KIND_CLUSTER)
@@ -127,11 +125,17 @@ public class ClusterService {
         if (c.getWorkerToken().isEmpty()) b.setWorkerToken(JoinTokens.generate(b.getCaCertPem()));
         if (c.getManagerToken().isEmpty()) b.setManagerToken(JoinTokens.generate(b.getCaCertPem()));
         if (c.getName().isEmpty()) b.setName(NAME);
+        if (!c.hasSettings()) b.setSettings(defaultSettings());
         store.apply(ApplyRequest.newBuilder()
                 .addChanges(Change.newBuilder().setOp(Op.OP_UPDATE).setKind(Kind.KIND_CLUSTER)
                         .setId(c.getMeta().getId()).setExpectedVersion(c.getMeta().getVersion())
                         .setObject(StoredObject.newBuilder().setCluster(b)))
                 .build());
+    }
+
+    private ClusterSettings defaultSettings() {
+        return ClusterSettings.newBuilder().setHeartbeatPeriodMs(heartbeatMs).setNodeDownGraceMs(downGraceMs)
+                .setTaskHistoryLimit(5).build();
     }
 
     /**

@@ -7,11 +7,15 @@ import io.flotilla.contracts.v1.JoinRequest;
 import io.flotilla.contracts.v1.JoinResponse;
 import io.flotilla.contracts.v1.ManagerMessage;
 import io.flotilla.contracts.v1.NetworkPlan;
+import io.flotilla.contracts.v1.NodeRole;
 import io.flotilla.contracts.v1.PlanAck;
 import io.flotilla.contracts.v1.PlanBatch;
 import io.flotilla.contracts.v1.Register;
 import io.flotilla.contracts.v1.SessionStarted;
 import io.flotilla.contracts.v1.Task;
+import io.flotilla.state.ca.NodeCertificates;
+import io.flotilla.state.tls.Caller;
+import io.flotilla.state.tls.CallerIdentity;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -20,6 +24,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -27,7 +32,14 @@ import java.util.concurrent.CompletionStage;
  * and encodes its assignments. The first message must be a Register. Every Heartbeat is answered
  * with SessionStarted again (same session id, the current managers), so that an agent can tell a
  * dead manager from a quiet one. {@code PublishPlans} takes network-svc's plans into the {@link PlanRelay}
- * (callers on this host only: the {@link CallerAddressInterceptor} gives the peer address).
+ * (from this manager's own node: its certificate, or with plain text a caller on this host, whose address the
+ * {@link CallerAddressInterceptor} gives).
+ *
+ * <p>With TLS, the stream belongs to the node of the client certificate ({@link CallerIdentity}): a Register
+ * naming another node is refused (PERMISSION_DENIED), so that its status reports, which the dispatcher applies
+ * only to the registered node's own tasks, are that node's. When the certificate's role is not the node's
+ * desired role (promote, demote) or it is getting old, one SessionStarted carries a renewed certificate for
+ * the same key.
  */
 @GrpcService
 @RegisterInterceptor(CallerAddressInterceptor.class)
@@ -80,7 +92,9 @@ public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
         PlanRelay relay = dispatcher.plans();
         PlanRelay.Published p;
         try {
-            p = relay.publish(CallerAddressInterceptor.caller(), batch.getPlansList(), batch.getFull());
+            // with TLS the caller was checked to be this manager's own node; with plain text it must be on this host
+            p = CallerIdentity.current() != null ? relay.publishVerified(batch.getPlansList(), batch.getFull())
+                    : relay.publish(CallerAddressInterceptor.caller(), batch.getPlansList(), batch.getFull());
         } catch (PlanRelay.Refused e) {
             LOG.warnf("PublishPlans refused: %s", e.getMessage());
             out.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
@@ -102,12 +116,15 @@ public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
     /** One agent's stream. */
     private final class Stream implements StreamObserver<AgentMessage>, SessionSink {
         private final StreamObserver<ManagerMessage> out;
+        private final Caller caller;          // the client certificate's node; null with plain text
+        private NodeRole renewedAs;           // guarded by this: the role of the certificate renewed on this stream
         private boolean registering;          // guarded by this
         private boolean ended;                // guarded by this
         private Dispatcher.Session session;   // guarded by this
 
         Stream(StreamObserver<ManagerMessage> out) {
             this.out = out;
+            this.caller = CallerIdentity.current();
         }
 
         @Override
@@ -128,6 +145,12 @@ public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
         }
 
         private void register(Register r) {
+            if (caller != null && !caller.nodeId().equals(r.getNodeId())) {
+                LOG.warnf("node %s registering as node %s: refused", caller.nodeId(), r.getNodeId());
+                fail(Status.PERMISSION_DENIED.withDescription("this certificate is node " + caller.nodeId()
+                        + "'s, not node " + r.getNodeId() + "'s: a node can act only as itself"));
+                return;
+            }
             synchronized (this) {
                 if (registering || session != null) {
                     LOG.warnf("node %s: a second Register on one stream, ignored", r.getNodeId());
@@ -188,10 +211,32 @@ public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
                     .addAllManagers(s.managers());
             Membership m = dispatcher.membership();
             if (m != null) {
-                m.desiredRole(s.nodeId()).ifPresent(b::setDesiredRole);
+                Optional<NodeRole> desired = m.desiredRole(s.nodeId());
+                desired.ifPresent(b::setDesiredRole);
                 b.addAllRaftMembers(m.raftMembers());
+                desired.flatMap(role -> renewal(m, s.nodeId(), role)).ifPresent(b::setCertificatePem);
             }
             return ManagerMessage.newBuilder().setStarted(b).build();
+        }
+
+        /** A renewed certificate for the caller's key when its role or age calls for one, once per role and stream. */
+        private Optional<String> renewal(Membership m, String nodeId, NodeRole desired) {
+            if (caller == null) {
+                return Optional.empty();
+            }
+            synchronized (this) {
+                if (desired == renewedAs
+                        || !NodeCertificates.needsRenewal(caller.certificate(), desired, System.currentTimeMillis())) {
+                    return Optional.empty();
+                }
+                renewedAs = desired;
+            }
+            try {
+                return Optional.of(m.renew(nodeId, caller.certificate().getPublicKey().getEncoded(), desired));
+            } catch (RuntimeException e) {
+                LOG.warnf("node %s: certificate not renewed: %s", nodeId, e.getMessage());
+                return Optional.empty();
+            }
         }
 
         private synchronized Dispatcher.Session current() {

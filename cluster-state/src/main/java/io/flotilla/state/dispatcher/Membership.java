@@ -17,6 +17,8 @@ import io.flotilla.contracts.v1.NodeStatus;
 import io.flotilla.contracts.v1.Op;
 import io.flotilla.contracts.v1.Reachability;
 import io.flotilla.contracts.v1.StoredObject;
+import io.flotilla.state.ca.Clusters;
+import io.flotilla.state.ca.NodeCertificates;
 import io.flotilla.state.store.StateStore;
 import org.jboss.logging.Logger;
 
@@ -69,13 +71,27 @@ public final class Membership {
     }
 
     Optional<Cluster> cluster() {
-        return store.list(Kind.KIND_CLUSTER, Map.of()).stream().filter(StoredObject::hasCluster)
-                .map(StoredObject::getCluster).min(java.util.Comparator.comparing(c -> c.getMeta().getId()));
+        return Clusters.current(store);
     }
 
     /** Whether the node was removed from the swarm (its id is on the cluster's revoked list). */
     public boolean revoked(String nodeId) {
-        return cluster().map(c -> c.getRevokedNodeIdsList().contains(nodeId)).orElse(false);
+        return Clusters.revoked(store, nodeId);
+    }
+
+    /**
+     * A new certificate for a node's existing key (its session's certificate's), with the given role: what a
+     * promoted or demoted node, or one whose certificate is getting old, is sent in its SessionStarted.
+     */
+    public String renew(String nodeId, byte[] publicKeyDer, NodeRole role) {
+        Cluster cluster = cluster().orElseThrow(() -> new IllegalStateException("the swarm has no cluster object yet"));
+        if (revoked(nodeId)) {
+            throw new Denied("node " + nodeId + " was removed from the swarm");
+        }
+        String cert = NodeCertificates.issue(cluster.getCaCertPem(), cluster.getCaKeyPem(), publicKeyDer, nodeId, role,
+                cluster.getMeta().getId(), clock.getAsLong());
+        LOG.infof("node %s: certificate renewed as %s", nodeId, NodeCertificates.organizationalUnit(role));
+        return cert;
     }
 
     /** docker swarm join: check the token, create the node, sign its key. */

@@ -19,9 +19,10 @@ import java.util.function.Function;
  * it here, and the latest plan to every session that starts. A plan equal to the one held but for its
  * {@code index} is no change.
  *
- * <p>Only a caller on this host may publish: the peer address must be loopback. That is the stand-in for an
- * identity check: once manager traffic is mutual TLS, the caller's certificate is to name this manager's own
- * node (a node acts only as itself), and the address test goes.
+ * <p>Only this manager's own node may publish (its network-svc). With TLS (the default) its certificate says so:
+ * {@link io.flotilla.state.tls.AccessPolicy} refuses PublishPlans from any other node before it gets here, and
+ * {@link #publishVerified} takes the batch. With plain text there is no identity, and {@link #publish} takes a
+ * batch only from a caller on this host (a loopback peer address).
  */
 public final class PlanRelay {
 
@@ -72,6 +73,11 @@ public final class PlanRelay {
         if (!local(caller)) {
             throw new Refused("network plans are accepted only from this host, not from " + caller);
         }
+        return publishVerified(plans, full);
+    }
+
+    /** Takes a batch from a caller whose certificate was checked to be this manager's own node. */
+    public synchronized Published publishVerified(List<NetworkPlan> plans, boolean full) {
         int changed = 0;
         Set<String> named = new HashSet<>();
         for (NetworkPlan plan : plans) {

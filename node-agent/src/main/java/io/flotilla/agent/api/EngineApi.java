@@ -8,6 +8,7 @@ import io.flotilla.contracts.v1.OverlayPlan;
 import io.flotilla.agent.supervisor.Launch;
 import io.flotilla.agent.supervisor.ManagerControl;
 import io.flotilla.agent.session.JoinClient;
+import io.flotilla.agent.session.ManagerChannels;
 import io.flotilla.agent.session.NodeFacts;
 import io.flotilla.agent.swarm.NodeIdentity;
 import io.flotilla.agent.swarm.SwarmState;
@@ -46,15 +47,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EngineApi implements Closeable {
     private static final Logger LOG = Logger.getLogger(EngineApi.class);
     private static final long MAX_LOCAL_BODY = 4 * 1024 * 1024;
+    /** Swarm's words for a refused join token. */
+    private static final String INVALID_TOKEN = "A valid join token is necessary to join this cluster";
 
-    /** Settings; see application.properties ("# api"). */
+    /**
+     * Settings; see application.properties ("# api").
+     *
+     * @param grpcPlaintext joins without TLS (FLOTILLA_PLAINTEXT: tests only)
+     */
     public record Settings(String listen, String dockerSocket, String gatewayUrl, String node,
                            String advertiseAddr, String clusterHealthUrl, Duration initTimeout, Duration joinTimeout,
-                           Path dataDir) {
+                           Path dataDir, boolean grpcPlaintext) {
         public Settings(String listen, String dockerSocket, String gatewayUrl, String node, String advertiseAddr,
                         String clusterHealthUrl, Duration initTimeout) {
             this(listen, dockerSocket, gatewayUrl, node, advertiseAddr, clusterHealthUrl, initTimeout,
-                    Duration.ofSeconds(8), null);
+                    Duration.ofSeconds(8), null, false);
         }
     }
 
@@ -65,6 +72,7 @@ public final class EngineApi implements Closeable {
     private final Backend gateway;
     private final ExecutorService pool;
     private final NodeIdentity identity;
+    private final ManagerChannels channels;
     private final Object membershipLock = new Object();
     private final AtomicInteger threads = new AtomicInteger();
     private volatile ServerSocketChannel server;
@@ -85,6 +93,7 @@ public final class EngineApi implements Closeable {
         this.gateway = Backend.fromUrl("api-gateway", settings.gatewayUrl());
         this.identity = new NodeIdentity(settings.dataDir() != null ? settings.dataDir()
                 : Path.of(System.getProperty("java.io.tmpdir"), "flotilla-node"));
+        this.channels = settings.grpcPlaintext() ? ManagerChannels.plaintext() : ManagerChannels.tls(identity);
         this.pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "engine-api-" + threads.incrementAndGet());
             t.setDaemon(true);
@@ -666,6 +675,8 @@ public final class EngineApi implements Closeable {
             }
             Launch launch = new Launch(s.nodeId(), addr.host(), true);
             long t0 = System.nanoTime();
+            // a node out of any swarm has no identity worth keeping: the new swarm's manager writes a new one
+            identity.wipe();
             try {
                 managers.start(launch);
                 waitReady(settings.initTimeout());
@@ -783,14 +794,21 @@ public final class EngineApi implements Closeable {
             String failure = "";
             for (String remote : remotes) {
                 try {
-                    answer = JoinClient.join(remote, jr, settings.joinTimeout().toMillis());
+                    answer = JoinClient.join(channels, remote, jr, settings.joinTimeout().toMillis());
                     break;
+                } catch (ManagerChannels.InvalidToken e) {
+                    // a token without the CA digest to check the manager by
+                    return Responses.error(400, "rpc error: code = InvalidArgument desc = " + INVALID_TOKEN);
                 } catch (io.grpc.StatusRuntimeException e) {
+                    ManagerChannels.CaMismatch mismatch = causeOf(e, ManagerChannels.CaMismatch.class);
+                    if (mismatch != null) {
+                        return Responses.error(500, mismatch.getMessage());
+                    }
                     io.grpc.Status st = e.getStatus();
                     if (st.getCode() == io.grpc.Status.Code.PERMISSION_DENIED) {
                         // Swarm's words (its CA server answers InvalidArgument)
                         return Responses.error(400, "rpc error: code = InvalidArgument desc = "
-                                + (st.getDescription() == null ? "A valid join token is necessary to join this cluster"
+                                + (st.getDescription() == null ? INVALID_TOKEN
                                 : st.getDescription()));
                     }
                     String why = st.getDescription() != null ? st.getDescription() : st.getCode().toString();
@@ -834,6 +852,16 @@ public final class EngineApi implements Closeable {
                     (System.nanoTime() - t0) / 1_000_000, managerAddrs);
             return new Responses.Response(200, null, new byte[0]);
         }
+    }
+
+    /** The first cause of type in t's chain, or null. */
+    static <T extends Throwable> T causeOf(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
     }
 
     private static String codeName(io.grpc.Status.Code c) {

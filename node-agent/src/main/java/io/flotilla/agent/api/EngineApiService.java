@@ -46,6 +46,8 @@ public class EngineApiService {
     Duration joinTimeout;
     @ConfigProperty(name = "flotilla.data")
     String data;
+    @ConfigProperty(name = "flotilla.grpc.plaintext", defaultValue = "false")
+    boolean grpcPlaintext;
 
     private EngineApi api;
 
@@ -54,7 +56,7 @@ public class EngineApiService {
             return;
         }
         api = new EngineApi(new EngineApi.Settings(listen, dockerSocket, gatewayUrl, node, advertiseAddr,
-                clusterHealthUrl, initTimeout, joinTimeout, java.nio.file.Path.of(data)), swarmState, managerServices);
+                clusterHealthUrl, initTimeout, joinTimeout, java.nio.file.Path.of(data), grpcPlaintext), swarmState, managerServices);
         api.networkFacts(networkFacts.isResolvable() ? networkFacts.get() : null);
         try {
             String bound = api.start();

@@ -13,9 +13,13 @@ public final class JoinClient {
     private JoinClient() {
     }
 
-    /** Calls Join at addr (ip[:port], port 2377 by default). Throws the gRPC status on failure. */
-    public static JoinResponse join(String addr, JoinRequest request, long timeoutMs) throws StatusRuntimeException {
-        ManagedChannel channel = SessionClient.channel(addr);
+    /**
+     * Calls Join at addr (ip[:port], port 2377 by default) over TLS checked against the token's CA digest
+     * ({@link ManagerChannels#join}). Throws the gRPC status on failure.
+     */
+    public static JoinResponse join(ManagerChannels channels, String addr, JoinRequest request, long timeoutMs)
+            throws StatusRuntimeException {
+        ManagedChannel channel = channels.join(addr, request.getToken());
         try {
             return DispatcherGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
                     .join(request);

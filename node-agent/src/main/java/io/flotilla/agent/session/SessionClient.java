@@ -13,7 +13,6 @@ import io.flotilla.contracts.v1.StatusReport;
 import io.flotilla.contracts.v1.TaskStatusUpdate;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import org.jboss.logging.Logger;
@@ -55,6 +54,7 @@ public final class SessionClient implements AutoCloseable {
     private record Ended(Throwable error) {}
 
     private final TaskExecutor executor;
+    private final java.util.function.Function<String, ManagedChannel> channels;
     /** Calls into the executor run here, in order, so that a slow executor never delays a heartbeat. */
     private final ExecutorService calls = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "flotilla-session-exec");
@@ -95,10 +95,29 @@ public final class SessionClient implements AutoCloseable {
         this.roleListener = listener;
     }
 
-    public SessionClient(TaskExecutor executor, Supplier<NodeDescription> description, Settings settings) {
+    private volatile java.util.function.Consumer<String> certificateListener = pem -> { };
+
+    /**
+     * Called (on the session thread, before the role hint of the same message) with a renewed node certificate
+     * (PEM) the manager sends: it is to replace the one on disk, for the next connections and the manager
+     * services started after it.
+     */
+    public void onCertificate(java.util.function.Consumer<String> listener) {
+        this.certificateListener = listener;
+    }
+
+    /** @param channels the channel to a manager's address (mutual TLS with this node's certificate: {@link ManagerChannels}) */
+    public SessionClient(TaskExecutor executor, Supplier<NodeDescription> description, Settings settings,
+                         java.util.function.Function<String, ManagedChannel> channels) {
         this.executor = executor;
         this.description = description;
         this.settings = settings;
+        this.channels = channels;
+    }
+
+    /** A client on plain-text channels (tests with fake managers). */
+    public SessionClient(TaskExecutor executor, Supplier<NodeDescription> description, Settings settings) {
+        this(executor, description, settings, ManagerChannels.plaintext()::session);
     }
 
     /** Starts following the membership: call once. */
@@ -219,7 +238,7 @@ public final class SessionClient implements AutoCloseable {
     private record Outcome(boolean started, List<String> managers) {}
 
     private Outcome runOnce(Target t, String addr, long g) {
-        ManagedChannel channel = channel(addr);
+        ManagedChannel channel = channels.apply(addr);
         BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
         Stream stream = new Stream(inbox);
         boolean started = false;
@@ -286,6 +305,13 @@ public final class SessionClient implements AutoCloseable {
                 }
                 lastHeard = System.currentTimeMillis();
                 if (m.hasStarted()) {
+                    if (!m.getStarted().getCertificatePem().isEmpty()) {
+                        try {
+                            certificateListener.accept(m.getStarted().getCertificatePem());
+                        } catch (RuntimeException e) {
+                            LOG.warnf("certificate listener failed: %s", e.toString());
+                        }
+                    }
                     if (m.getStarted().hasDesiredRole()) {
                         try {
                             roleListener.accept(new RoleHint(t.nodeId, m.getStarted().getDesiredRole(),
@@ -350,20 +376,6 @@ public final class SessionClient implements AutoCloseable {
             }
             channel.shutdownNow();
         }
-    }
-
-    static ManagedChannel channel(String addr) {
-        String host = addr;
-        int port = 2377;
-        int colon = addr.lastIndexOf(':');
-        if (colon > 0 && addr.indexOf(']') < colon) {
-            host = addr.substring(0, colon);
-            port = Integer.parseInt(addr.substring(colon + 1));
-        }
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        return NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
     }
 
     @Override

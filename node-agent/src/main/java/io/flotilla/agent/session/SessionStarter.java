@@ -58,6 +58,8 @@ public class SessionStarter {
     Duration registerTimeout;
     @ConfigProperty(name = "flotilla.session.manager-timeout", defaultValue = "0ms")
     Duration managerTimeout;
+    @ConfigProperty(name = "flotilla.grpc.plaintext", defaultValue = "false")
+    boolean plaintext;
 
     private SessionClient client;
     private RoleFollower roles;
@@ -82,7 +84,12 @@ public class SessionStarter {
                 return cached;
             }
         };
-        client = new SessionClient(executor, description, settings);
+        NodeIdentity identity = new NodeIdentity(Path.of(dataDir));
+        ManagerChannels channels = plaintext ? ManagerChannels.plaintext() : ManagerChannels.tls(identity);
+        if (plaintext) {
+            LOG.warn("dispatcher sessions in plain text (flotilla.grpc.plaintext): no TLS, no node identity");
+        }
+        client = new SessionClient(executor, description, settings, channels::session);
         roles = new RoleFollower(managers, swarm, advertiseAddr);
         if (planSinks.isResolvable()) {
             client.onNetworkPlan(planSinks.get()::accept);
@@ -91,7 +98,15 @@ public class SessionStarter {
         }
         client.onRole(h -> roles.offer(new RoleFollower.Hint(h.nodeId(),
                 h.role() == io.flotilla.contracts.v1.NodeRole.ROLE_MANAGER, h.raftMembers())));
-        NodeIdentity identity = new NodeIdentity(Path.of(dataDir));
+        // a renewed certificate (promote, demote, age) replaces the one on disk before the role hint is acted on
+        client.onCertificate(pem -> {
+            try {
+                identity.replaceCertificate(pem);
+                LOG.info("node certificate renewed by the managers");
+            } catch (java.io.IOException e) {
+                LOG.warnf("renewed node certificate not kept: %s", e.getMessage());
+            }
+        });
         client.onRevoked(id -> roles.revoked(id, identity::wipe, SwarmStateProducer::newId));
         client.start(swarm);
     }

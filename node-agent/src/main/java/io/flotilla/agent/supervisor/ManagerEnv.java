@@ -1,5 +1,8 @@
 package io.flotilla.agent.supervisor;
 
+import io.flotilla.agent.swarm.NodeIdentity;
+
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +50,12 @@ public final class ManagerEnv {
         env.put("FLOTILLA_STORE_HOST", "127.0.0.1");
         env.put("FLOTILLA_STORE_PORT", Integer.toString(STORE_PORT));
         env.put("FLOTILLA_NODE_ID", launch.nodeId());
+        // the node's identity (cluster-state/design/tls.md): every service's store client presents it on 2377;
+        // cluster-state writes it when missing (the node that founds the swarm)
+        NodeIdentity identity = new NodeIdentity(Path.of(dataRoot));
+        env.put("FLOTILLA_TLS_CERT", identity.certificatePath().toString());
+        env.put("FLOTILLA_TLS_KEY", identity.keyPath().toString());
+        env.put("FLOTILLA_TLS_CA", identity.caPath().toString());
         if (module.name().equals("cluster-state")) {
             env.put("FLOTILLA_RAFT_ID", launch.nodeId());
             env.put("FLOTILLA_RAFT_MEMBERS", launch.raftMembersEnv(RAFT_PORT));

@@ -1,5 +1,6 @@
 package io.flotilla.agent.supervisor;
 
+import io.flotilla.agent.swarm.NodeIdentity;
 import io.flotilla.agent.swarm.SwarmState;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -45,14 +46,37 @@ public class ManagerServices implements ManagerControl {
     String advertiseAddr;
     @ConfigProperty(name = "flotilla.supervisor.stop-grace", defaultValue = "10s")
     java.time.Duration grace;
+    @ConfigProperty(name = "flotilla.supervisor.identity-wait", defaultValue = "30s")
+    java.time.Duration identityWait;
+    @ConfigProperty(name = "flotilla.grpc.plaintext", defaultValue = "false")
+    boolean plaintext;
 
     private Supervisor supervisor;
 
     synchronized Supervisor supervisor() {
         if (supervisor == null) {
-            supervisor = new Supervisor(Path.of(run), Path.of(data), node, kafka, this::command, grace.toMillis());
+            supervisor = new Supervisor(Path.of(run), Path.of(data), node, kafka, this::command, grace.toMillis(),
+                    plaintext ? Supervisor.IdentityGate.NONE : this::awaitIdentity);
         }
         return supervisor;
+    }
+
+    /** Waits (bounded) until this node's manager identity is on disk (see {@link Supervisor.IdentityGate}). */
+    private boolean awaitIdentity() {
+        NodeIdentity identity = new NodeIdentity(Path.of(data));
+        long deadline = System.nanoTime() + identityWait.toNanos();
+        while (!identity.managerReady()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code java <flotilla.java-opts> -jar <flotilla.home>/<module>/target/quarkus-app/quarkus-run.jar}. */

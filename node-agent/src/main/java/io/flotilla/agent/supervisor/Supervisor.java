@@ -30,12 +30,24 @@ public class Supervisor implements ManagerControl {
     public record Command(List<String> argv, String marker) {
     }
 
+    /**
+     * What the services after the store wait for: this node's manager identity on disk (their store clients
+     * present it on 2377; on the node that founds a swarm the store writes it). Returns whether it came.
+     */
+    @FunctionalInterface
+    public interface IdentityGate {
+        boolean await();
+
+        IdentityGate NONE = () -> true;
+    }
+
     private final Path runDir;
     private final Path dataDir;
     private final String node;
     private final String kafka;
     private final Function<ManagerEnv.Module, Command> commands;
     private final long graceMillis;
+    private final IdentityGate identity;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "supervisor");
         t.setDaemon(true);
@@ -46,6 +58,12 @@ public class Supervisor implements ManagerControl {
 
     public Supervisor(Path runDir, Path dataDir, String node, String kafka,
                       Function<ManagerEnv.Module, Command> commands, long graceMillis) {
+        this(runDir, dataDir, node, kafka, commands, graceMillis, IdentityGate.NONE);
+    }
+
+    public Supervisor(Path runDir, Path dataDir, String node, String kafka,
+                      Function<ManagerEnv.Module, Command> commands, long graceMillis, IdentityGate identity) {
+        this.identity = identity;
         this.runDir = runDir;
         this.dataDir = dataDir;
         this.node = node;
@@ -75,7 +93,15 @@ public class Supervisor implements ManagerControl {
                         runDir.resolve("logs").resolve(m.name() + ".log"), timer, graceMillis));
             }
         }
+        boolean gated = false;
         for (ManagedProcess p : running) {
+            if (!gated && !p.name.equals(ManagerEnv.MODULES.get(0).name())) {
+                gated = true;
+                if (!identity.await()) {
+                    LOG.warnf("no manager certificate for this node in time: starting the services anyway (their store"
+                            + " clients will fail until there is one)");
+                }
+            }
             p.ensureRunning();
         }
     }

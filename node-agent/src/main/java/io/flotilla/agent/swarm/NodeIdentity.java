@@ -27,6 +27,9 @@ import java.util.stream.Stream;
  */
 public final class NodeIdentity {
     private static final String BASE36_ZERO = "0";
+    static final String KEY = "swarm-node.key";
+    static final String CERT = "swarm-node.crt";
+    static final String CA = "swarm-root-ca.crt";
 
     private final Path dir;
 
@@ -36,6 +39,18 @@ public final class NodeIdentity {
 
     public Path dir() {
         return dir;
+    }
+
+    public Path keyPath() {
+        return dir.resolve(KEY);
+    }
+
+    public Path certificatePath() {
+        return dir.resolve(CERT);
+    }
+
+    public Path caPath() {
+        return dir.resolve(CA);
     }
 
     /** A fresh EC P-256 key pair (the node's key; only its public half is sent at join). */
@@ -52,18 +67,53 @@ public final class NodeIdentity {
     /** Stores the key, the node certificate and the CA certificate (replacing what was there). */
     public void store(KeyPair key, String certPem, String caPem) throws IOException {
         Files.createDirectories(dir);
-        write("swarm-node.key", pem("PRIVATE KEY", key.getPrivate().getEncoded()), true);
-        write("swarm-node.crt", certPem, false);
-        write("swarm-root-ca.crt", caPem, false);
+        write(KEY, pem("PRIVATE KEY", key.getPrivate().getEncoded()), true);
+        write(CERT, certPem, false);
+        write(CA, caPem, false);
+    }
+
+    /**
+     * Replaces the node certificate with a renewed one (a role change, or an old certificate) for the same key:
+     * refused, and nothing changed, when it is for another key or not signed by the CA kept here.
+     */
+    public void replaceCertificate(String certPem) throws IOException {
+        X509Certificate next = parse(certPem);
+        if (!next.getPublicKey().equals(certificate().getPublicKey())) {
+            throw new IOException("the renewed certificate is for another key");
+        }
+        try {
+            next.verify(parse(Files.readString(caPath())).getPublicKey());
+        } catch (GeneralSecurityException e) {
+            throw new IOException("the renewed certificate is not signed by this swarm's CA: " + e.getMessage(), e);
+        }
+        write(CERT, certPem, false);
     }
 
     public boolean present() {
-        return Files.exists(dir.resolve("swarm-node.crt")) && Files.exists(dir.resolve("swarm-node.key"));
+        return Files.exists(certificatePath()) && Files.exists(keyPath());
+    }
+
+    /** Whether the key, a manager certificate (OU swarm-manager) and the CA are all here: what manager services use. */
+    public boolean managerReady() {
+        if (!present() || !Files.exists(caPath())) {
+            return false;
+        }
+        try {
+            return isManager(certificate());
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Whether a certificate is a manager's (its subject's OU is swarm-manager). */
+    public static boolean isManager(X509Certificate cert) {
+        String subject = cert.getSubjectX500Principal().getName(javax.security.auth.x500.X500Principal.RFC2253);
+        return java.util.Arrays.asList(subject.split(",")).contains("OU=swarm-manager");
     }
 
     /** The node certificate, if stored. */
     public X509Certificate certificate() throws IOException {
-        return parse(Files.readString(dir.resolve("swarm-node.crt")));
+        return parse(Files.readString(certificatePath()));
     }
 
     /** Forgets the identity (docker swarm leave). */

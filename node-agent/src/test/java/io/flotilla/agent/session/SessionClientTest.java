@@ -62,6 +62,8 @@ class SessionClientTest {
         final List<StreamObserver<ManagerMessage>> streams = new CopyOnWriteArrayList<>();
         volatile boolean answerHeartbeats = true;
         volatile NetworkPlan plan;   // sent after the first assignments, when set
+        volatile String certificate = "";                  // in every SessionStarted, when set
+        volatile io.flotilla.contracts.v1.NodeRole role;   // in every SessionStarted, when set
         Server server;
 
         FakeManager start() throws Exception {
@@ -95,8 +97,13 @@ class SessionClientTest {
                     received.add(m);
                     synchronized (out) {
                         if (m.hasRegister() || (m.hasHeartbeat() && answerHeartbeats)) {
-                            out.onNext(ManagerMessage.newBuilder().setStarted(SessionStarted.newBuilder().setSessionId("s1")
-                                    .setNodeId(m.hasRegister() ? m.getRegister().getNodeId() : NODE).setHeartbeatPeriodMs(100)).build());
+                            SessionStarted.Builder started = SessionStarted.newBuilder().setSessionId("s1")
+                                    .setNodeId(m.hasRegister() ? m.getRegister().getNodeId() : NODE).setHeartbeatPeriodMs(100)
+                                    .setCertificatePem(certificate);
+                            if (role != null) {
+                                started.setDesiredRole(role);
+                            }
+                            out.onNext(ManagerMessage.newBuilder().setStarted(started).build());
                         }
                         if (m.hasRegister()) {
                             out.onNext(ManagerMessage.newBuilder().setAssignments(Assignments.newBuilder().setIndex(7)
@@ -216,6 +223,23 @@ class SessionClientTest {
         await("the plan", () -> plans.size() == 1);
         assertEquals(plan, plans.get(0));
         await("the assignments too", () -> executor.reconciled.size() == 1);
+    }
+
+    @Test
+    void aRenewedCertificateIsHandedOnBeforeTheRoleHintOfTheSameMessage() throws Exception {
+        FakeManager m = manager();
+        m.certificate = "-----BEGIN CERTIFICATE-----\nrenewed\n-----END CERTIFICATE-----\n";
+        m.role = io.flotilla.contracts.v1.NodeRole.ROLE_MANAGER;
+        List<String> events = new CopyOnWriteArrayList<>();
+        client = new SessionClient(executor, () -> NodeDescription.newBuilder().setHostname("swarm01").build(),
+                new SessionClient.Settings("10.0.0.7", 50, 400, 3000, 0));
+        client.onCertificate(pem -> events.add("certificate " + pem.length()));
+        client.onRole(h -> events.add("role " + h.role()));
+
+        client.start(swarm(true, List.of(m.addr())));
+
+        await("both", () -> events.size() >= 2);
+        assertEquals(List.of("certificate " + m.certificate.length(), "role ROLE_MANAGER"), events.subList(0, 2));
     }
 
     @Test

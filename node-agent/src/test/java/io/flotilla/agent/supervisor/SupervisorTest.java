@@ -112,4 +112,42 @@ class SupervisorTest {
         assertFalse(ManagerEnv.of(ManagerEnv.MODULES.get(1), new Launch("abc", "10.0.0.1", true), "swarm00", "/d",
                 "k").containsKey("FLOTILLA_RAFT_ID"));
     }
+
+    @Test
+    void theServicesAfterTheStoreWaitForTheNodesIdentityAndAreToldWhereItIs() throws Exception {
+        java.util.concurrent.CountDownLatch identity = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger runningAtGate = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Supervisor[] holder = new Supervisor[1];
+        sup = new Supervisor(tmp.resolve("run"), tmp.resolve("data"), "swarm00", "127.0.0.1:9092", m -> {
+            String secs = Integer.toString(86000 + ManagerEnv.MODULES.indexOf(m));
+            return new Supervisor.Command(List.of("sleep", secs), "sleep " + secs);
+        }, 2000, () -> {
+            runningAtGate.set(holder[0].pids().size());
+            try {
+                return identity.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return false;
+            }
+        });
+        holder[0] = sup;
+        Thread starter = new Thread(() -> {
+            try {
+                sup.start(new Launch("n1", "10.0.0.1", true));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        starter.start();
+        Thread.sleep(300);
+        identity.countDown();
+        starter.join(10_000);
+
+        assertEquals(1, runningAtGate.get(), "only the store ran before the identity was there");
+        assertEquals(ManagerEnv.MODULES.size(), sup.pids().size());
+        Map<String, String> env = ManagerEnv.of(ManagerEnv.MODULES.get(2), new Launch("n1", "10.0.0.1", true),
+                "swarm00", "/d", "k");
+        assertEquals("/d/certificates/swarm-node.crt", env.get("FLOTILLA_TLS_CERT"));
+        assertEquals("/d/certificates/swarm-node.key", env.get("FLOTILLA_TLS_KEY"));
+        assertEquals("/d/certificates/swarm-root-ca.crt", env.get("FLOTILLA_TLS_CA"));
+    }
 }

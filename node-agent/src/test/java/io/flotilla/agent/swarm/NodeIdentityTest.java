@@ -3,6 +3,7 @@ package io.flotilla.agent.swarm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -10,6 +11,7 @@ import java.security.KeyPair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NodeIdentityTest {
@@ -31,5 +33,28 @@ class NodeIdentityTest {
         assertTrue(id.present());
         id.wipe();
         assertFalse(id.present());
+    }
+
+    @Test
+    void aRenewedCertificateReplacesTheOldOnlyForTheSameKeyAndCa(@TempDir Path dir) throws Exception {
+        TestCa.Issued ca = TestCa.ca("swarm-ca");
+        TestCa.Issued worker = TestCa.issue(ca, "O=c1,OU=swarm-worker,CN=n1", false);
+        NodeIdentity id = new NodeIdentity(dir);
+        id.store(worker.key(), worker.certPem(), ca.certPem());
+        assertFalse(id.managerReady(), "a worker's certificate");
+
+        // the same key as a manager: kept
+        String managerPem = TestCa.pem(TestCa.issue(ca, "O=c1,OU=swarm-manager,CN=n1", worker.key().getPublic(), false));
+        id.replaceCertificate(managerPem);
+        assertTrue(id.managerReady());
+        assertEquals(worker.key().getPublic(), id.certificate().getPublicKey());
+
+        // another key's certificate, or another CA's: refused, nothing changed
+        TestCa.Issued stranger = TestCa.issue(ca, "O=c1,OU=swarm-manager,CN=n1", false);
+        assertThrows(IOException.class, () -> id.replaceCertificate(stranger.certPem()));
+        TestCa.Issued otherCa = TestCa.ca("swarm-ca");
+        assertThrows(IOException.class, () -> id.replaceCertificate(TestCa.pem(
+                TestCa.issue(otherCa, "O=c1,OU=swarm-manager,CN=n1", worker.key().getPublic(), false))));
+        assertEquals(managerPem, Files.readString(id.certificatePath()));
     }
 }
