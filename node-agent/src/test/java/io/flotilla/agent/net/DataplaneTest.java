@@ -1,0 +1,129 @@
+package io.flotilla.agent.net;
+
+import io.flotilla.contracts.v1.NeighborEntry;
+import io.flotilla.contracts.v1.NetworkAttachment;
+import io.flotilla.contracts.v1.NetworkPlan;
+import io.flotilla.contracts.v1.OverlayPlan;
+import io.flotilla.contracts.v1.PublishedPortPlan;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the dataplane asks of the kernel tools for a sequence of plans (the commands themselves run on the
+ * lab: RoutingMeshLabIT). Here a shell that records, and answers "ip netns list" from what was added.
+ */
+class DataplaneTest {
+
+    private static final String NET = "1qc6vhwhae2dnl0u7m7i0d4sk";
+    private final List<String> log = new ArrayList<>();
+    private final List<String> namespaces = new ArrayList<>();
+    private int gatewayBridges;
+    private Dataplane dp;
+
+    private final Shell shell = (argv, stdin) -> {
+        String cmd = String.join(" ", argv) + (stdin == null ? "" : "\n" + stdin);
+        synchronized (log) {
+            log.add(cmd);
+        }
+        if (argv.equals(List.of("ip", "netns", "list"))) {
+            return new Shell.Result(0, String.join("\n", namespaces), "");
+        }
+        if (argv.size() == 4 && argv.subList(0, 3).equals(List.of("ip", "netns", "add"))) {
+            namespaces.add(argv.get(3));
+        }
+        if (argv.size() == 4 && argv.subList(0, 3).equals(List.of("ip", "netns", "del"))) {
+            namespaces.remove(argv.get(3));
+        }
+        return new Shell.Result(0, "", "");
+    };
+
+    @AfterEach
+    void close() {
+        if (dp != null) {
+            dp.close();
+        }
+    }
+
+    private static OverlayPlan ingress(List<String> peers, List<NeighborEntry> neighbors) {
+        return OverlayPlan.newBuilder().setNetworkId(NET).setName("ingress").setVni(4096).setSubnet("10.255.0.0/16")
+                .setGateway("10.255.0.1/16").setIngress(true).addAllPeerVteps(peers).addAllNeighbors(neighbors).build();
+    }
+
+    private static NeighborEntry n(String ip, String mac, String vtep) {
+        return NeighborEntry.newBuilder().setIp(ip).setMac(mac).setVtep(vtep).build();
+    }
+
+    private static NetworkPlan plan(long index, OverlayPlan o, PublishedPortPlan... ports) {
+        return NetworkPlan.newBuilder().setIndex(index).addOverlays(o).addAllPublishedPorts(List.of(ports))
+                .setIngressSandbox(NetworkAttachment.newBuilder().addAddresses("10.255.0.3/16").setMac("02:42:0a:ff:00:03"))
+                .build();
+    }
+
+    private void apply(NetworkPlan p) throws Exception {
+        synchronized (log) {
+            log.clear();
+        }
+        dp.accept(p);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (dp.applied().getIndex() != p.getIndex() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(p.getIndex(), dp.applied().getIndex(), "plan applied");
+    }
+
+    private String all() {
+        synchronized (log) {
+            return String.join("\n", log);
+        }
+    }
+
+    @Test
+    void buildsTheOverlayAndSandboxOnceThenOnlyTheDifferences() throws Exception {
+        dp = new Dataplane(shell, new NftablesLoadBalancer(), () -> gatewayBridges++, null, "bridge", "172.18.0.1");
+        PublishedPortPlan web = PublishedPortPlan.newBuilder().setProtocol("tcp").setPublishedPort(80)
+                .setTargetPort(8080).addBackends("10.255.0.5").build();
+        apply(plan(1, ingress(List.of("10.10.10.60"), List.of(n("10.255.0.5", "02:42:0a:ff:00:05", "10.10.10.60"))), web));
+        String first = all();
+        assertTrue(first.contains("ip netns add 1-1qc6vhwhae"), first);
+        assertTrue(first.contains("ip link add vx-4096 type vxlan id 4096 dstport 4789 nolearning proxy"), first);
+        assertTrue(first.contains("link set vx-4096 name vxlan0"), first);
+        assertTrue(first.contains("fdb append 00:00:00:00:00:00 dev vxlan0 dst 10.10.10.60 self permanent"), first);
+        assertTrue(first.contains("neigh replace 10.255.0.5 lladdr 02:42:0a:ff:00:05 dev vxlan0 nud permanent"), first);
+        assertTrue(first.contains("ip netns add ingress_sbox"), first);
+        assertTrue(first.contains("addr add 172.18.0.2/16 dev eth1"), first);
+        assertTrue(first.contains("tcp dport 80 dnat ip to 10.255.0.5:8080"), first);
+        assertTrue(first.contains("fib daddr type local tcp dport 80 dnat to 172.18.0.2"), first);
+        assertEquals(1, gatewayBridges);
+
+        // the same plan again (a new index): nothing to do
+        apply(plan(2, ingress(List.of("10.10.10.60"), List.of(n("10.255.0.5", "02:42:0a:ff:00:05", "10.10.10.60"))), web));
+        assertFalse(all().contains("fdb") || all().contains("nft") || all().contains("netns add"), all());
+
+        // a peer and an endpoint go, another comes: only those entries change
+        apply(plan(3, ingress(List.of("10.10.10.62"), List.of(n("10.255.0.8", "02:42:0a:ff:00:08", "10.10.10.62"))),
+                web.toBuilder().clearBackends().addBackends("10.255.0.8").build()));
+        String third = all();
+        assertTrue(third.contains("fdb del 00:00:00:00:00:00 dev vxlan0 dst 10.10.10.60 self"), third);
+        assertTrue(third.contains("fdb append 00:00:00:00:00:00 dev vxlan0 dst 10.10.10.62 self permanent"), third);
+        assertTrue(third.contains("fdb del 02:42:0a:ff:00:05 dev vxlan0 self"), third);
+        assertTrue(third.contains("neigh del 10.255.0.5 dev vxlan0"), third);
+        assertTrue(third.contains("neigh replace 10.255.0.8 lladdr 02:42:0a:ff:00:08"), third);
+        assertTrue(third.contains("tcp dport 80 dnat ip to 10.255.0.8:8080"), third);
+        assertFalse(third.contains("netns add"), third);
+
+        // the swarm is left: the namespaces and the host's rules go
+        apply(NetworkPlan.newBuilder().setIndex(4).build());
+        String last = all();
+        assertTrue(last.contains("ip netns del ingress_sbox") && last.contains("ip netns del 1-1qc6vhwhae"), last);
+        assertTrue(last.contains("delete table ip flotilla_ingress"), last);
+        assertTrue(namespaces.isEmpty(), namespaces.toString());
+    }
+}
