@@ -19,6 +19,13 @@ public interface TaskNetworking {
     default void attach(Task task, ObservedContainer container) {
     }
 
+    /**
+     * A task container this agent finds running (after an agent restart): attached by an earlier agent, its
+     * networking is to be known again (load-balancing rules, DNS sources). Best effort.
+     */
+    default void adopt(Task task, ObservedContainer container) {
+    }
+
     /** One fixed mode for every task, nothing attached afterwards. */
     static TaskNetworking fixed(String mode) {
         return task -> mode;

@@ -40,6 +40,8 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
         volatile TaskStatus last;
         volatile Integer diedWith;
         volatile boolean stopping;
+        /** Its running container is known to the networking (attached after start, or adopted). */
+        volatile boolean networked;
         ObservedContainer afterStart;
 
         Tracked(String taskId) {
@@ -186,6 +188,15 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
             }
             switch (d.action()) {
                 case NONE:
+                    if (task != null && c != null && c.running() && !t.networked) {
+                        // a container found running (agent restart): the networking learns it again
+                        t.networked = true;
+                        try {
+                            networking.adopt(task, c);
+                        } catch (RuntimeException e) {
+                            LOG.log(Level.WARNING, "networking of adopted task " + id + ": " + e.getMessage());
+                        }
+                    }
                     return;
                 case FORGET:
                     tracked.remove(id, t);
@@ -279,6 +290,7 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
         if (after.isPresent() && after.get().running()) {
             try {
                 networking.attach(task, after.get());
+                t.networked = true;
             } catch (RuntimeException e) {
                 runtime.stop(c.id(), 0);
                 report(t, TaskStatuses.failed(clock.getAsLong(), c.id(), "network attachment failed: " + e.getMessage()));

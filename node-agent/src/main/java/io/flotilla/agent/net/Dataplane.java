@@ -533,6 +533,32 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, Network
         }
     }
 
+    @Override
+    public void adopt(Task task, ObservedContainer container) {
+        List<NetworkAttachment> atts = overlayAttachments(task);
+        if (atts.isEmpty() || container.pid() <= 0) {
+            return;
+        }
+        List<String> inTask = List.of("nsenter", "-t", Integer.toString(container.pid()), "-n");
+        String addrs = sh.check(concat(inTask, List.of("ip", "-o", "-4", "addr")), null);
+        if (!addrs.contains(" " + atts.get(0).getAddresses(0) + " ")) {
+            LOG.warning("task " + task.getMeta().getId() + " runs without its overlay interfaces: not adopted");
+            return;
+        }
+        String gwIf = "eth" + atts.size();
+        String gwAddress = firstAddress(sh.check(concat(inTask, List.of("ip", "-o", "-4", "addr", "show", "dev",
+                gwIf)), null));
+        synchronized (lock) {
+            LocalTask t = new LocalTask(task.getMeta().getId(), container.pid(), gwAddress, container.id(),
+                    TaskContainers.containerName(task, task.getNodeId()), atts);
+            tasks.put(t.taskId, t);
+            applyVips(t);
+        }
+        if (dns != null && !gwAddress.isEmpty()) {
+            dns.register(task.getMeta().getId(), gwAddress);
+        }
+    }
+
     /** Waits until the applied plan has every overlay the task needs; their namespaces by network id. */
     private Map<String, String> awaitOverlays(List<NetworkAttachment> atts, long timeoutMs) {
         long deadline = System.currentTimeMillis() + timeoutMs;

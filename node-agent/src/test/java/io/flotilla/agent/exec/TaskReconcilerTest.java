@@ -21,8 +21,23 @@ class TaskReconcilerTest {
 
     private final InMemoryRuntime engine = new InMemoryRuntime();
     private final List<TaskStatusUpdate> reported = new CopyOnWriteArrayList<>();
-    private final TaskReconciler executor = new TaskReconciler(engine, TaskNetworking.fixed("bridge"),
-            () -> "node1", System::currentTimeMillis, 2, 10, Runnable::run);
+    private final List<String> networked = new CopyOnWriteArrayList<>();
+    private final TaskReconciler executor = new TaskReconciler(engine, new TaskNetworking() {
+        @Override
+        public String networkMode(Task task) {
+            return "bridge";
+        }
+
+        @Override
+        public void attach(Task task, ObservedContainer container) {
+            networked.add("attach " + task.getMeta().getId());
+        }
+
+        @Override
+        public void adopt(Task task, ObservedContainer container) {
+            networked.add("adopt " + task.getMeta().getId());
+        }
+    }, () -> "node1", System::currentTimeMillis, 2, 10, Runnable::run);
     private final Task web = Tasks.task("t1", "web", 1, "img:1", TaskState.TASK_RUNNING);
 
     TaskReconcilerTest() {
@@ -52,6 +67,7 @@ class TaskReconcilerTest {
         settle();
         assertEquals(1, engine.creates);
         assertEquals(3, states("t1").size());
+        assertEquals(List.of("attach t1"), networked, "attached after its start, never adopted");
     }
 
     @Test
@@ -130,6 +146,9 @@ class TaskReconcilerTest {
         assertEquals(kept, last("t1").getStatus().getContainer().getContainerId());
         assertNotNull(engine.byName("web.3.t8"), "another node's container is left alone");
         assertTrue(states("t9").isEmpty());
+        executor.reconcile(List.of(web));
+        settle();
+        assertEquals(List.of("adopt t1"), networked, "the networking learns the adopted container once");
     }
 
     @Test
