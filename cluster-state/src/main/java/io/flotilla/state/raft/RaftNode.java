@@ -4,6 +4,7 @@ import io.flotilla.state.store.StoreStateMachine;
 import org.jgroups.Address;
 import org.jgroups.JChannel;
 import org.jgroups.View;
+import org.jgroups.protocols.BaseBundler;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.raft.RaftHandle;
 
@@ -17,7 +18,8 @@ import java.util.stream.Collectors;
 
 /**
  * This manager's member of the Raft group: a JGroups channel (TCP, static TCPPING) with jgroups-raft's
- * ELECTION2, RAFT (file-based log, snapshots) and REDIRECT (writes on a follower go to the leader).
+ * ELECTION2, RAFT (file-based log, snapshots; as {@link StoreRaft}) and REDIRECT (writes on a follower go
+ * to the leader).
  */
 public final class RaftNode implements AutoCloseable {
     public static final String CLUSTER = "flotilla-state";
@@ -42,6 +44,11 @@ public final class RaftNode implements AutoCloseable {
         channel.name(config.raftId());
         RAFT raft = channel.getProtocolStack().findProtocol(RAFT.class);
         raft.logUseFsync(config.fsync());
+        // a sender thread per destination: with one for all, a connect to a member cut off (its SYNs lost)
+        // held every message to the others for the connect timeout, and writes on the majority timed out
+        if (channel.getProtocolStack().getTransport().getBundler() instanceof BaseBundler bundler) {
+            bundler.useSingleSenderThread(false);
+        }
         RaftHandle h = new RaftHandle(channel, machine);
         channel.connect(CLUSTER);
         handle = h;
@@ -53,23 +60,31 @@ public final class RaftNode implements AutoCloseable {
                 : " external_addr=\"" + attr(config.advertiseAddr()) + "\"";
         return "<config xmlns=\"urn:org:jgroups\">\n"
                 + "  <TCP bind_addr=\"" + attr(config.bindAddr()) + "\" bind_port=\"" + config.port() + "\" port_range=\"0\""
-                + external + " tcp_nodelay=\"true\" diag.enabled=\"false\""
+                + external + " tcp_nodelay=\"true\" sock_conn_timeout=\"1000\" diag.enabled=\"false\""
                 + " thread_pool.min_threads=\"2\" thread_pool.max_threads=\"32\"/>\n"
                 + "  <TCPPING initial_hosts=\"" + attr(hosts) + "\" port_range=\"0\" send_cache_on_join=\"true\"/>\n"
                 + "  <MERGE3 min_interval=\"2000\" max_interval=\"5000\"/>\n"
-                + "  <FD_SOCK2/>\n"
-                + "  <FD_ALL3 timeout=\"3000\" interval=\"1000\"/>\n"
-                + "  <VERIFY_SUSPECT2 timeout=\"200\"/>\n"
+                // FD_SOCK2 on the Raft address: bound to every interface it names itself by the host name,
+                // which resolves to a loopback address (127.0.1.1 on Debian, the namespaces' hosts files), and
+                // its peers' connect replies went to themselves: no crash detection and a stream of suspicions
+                + "  <FD_SOCK2 bind_addr=\"" + attr(config.bindAddr()) + "\"" + external + " connect_timeout=\"2000\"/>\n"
+                // a killed member is seen at once (FD_SOCK2: its socket closes), a cut-off one after FD_ALL3's
+                // timeout; the timeouts leave room for a loaded host (three JVMs starting on two busy cores
+                // stalled heartbeats for 3 s, and 200 ms suspicion checks failed), which excluded live members
+                + "  <FD_ALL3 timeout=\"6000\" interval=\"1500\"/>\n"
+                + "  <VERIFY_SUSPECT2 timeout=\"500\"/>\n"
                 + "  <pbcast.NAKACK2 xmit_interval=\"200\" use_mcast_xmit=\"false\"/>\n"
                 + "  <UNICAST3 xmit_interval=\"200\"/>\n"
                 + "  <pbcast.STABLE desired_avg_gossip=\"5000\" max_bytes=\"4M\"/>\n"
-                + "  <raft.NO_DUPES/>\n"
+                + "  <" + RejoinTolerantNoDupes.class.getName() + "/>\n"
                 + "  <pbcast.GMS print_local_addr=\"false\" join_timeout=\"1000\" max_join_attempts=\"0\"/>\n"
                 + "  <UFC max_credits=\"4M\" min_threshold=\"0.4\"/>\n"
                 + "  <MFC max_credits=\"4M\" min_threshold=\"0.4\"/>\n"
                 + "  <FRAG4 frag_size=\"60K\"/>\n"
                 + "  <raft.ELECTION2 vote_timeout=\"300\"/>\n"
-                + "  <raft.RAFT members=\"" + attr(String.join(",", config.memberIds())) + "\" raft_id=\"" + attr(config.raftId())
+                // RAFT as the store runs it: catch-up under load, commits announced, no leaderless group
+                + "  <" + StoreRaft.class.getName() + " members=\"" + attr(String.join(",", config.memberIds()))
+                + "\" raft_id=\"" + attr(config.raftId())
                 + "\" log_dir=\"" + attr(config.dataDir().toString()) + "\" log_prefix=\"" + attr(config.raftId())
                 + "\" max_log_size=\"" + config.maxLogBytes() + "\" resend_interval=\"500\"/>\n"
                 + "  <raft.REDIRECT/>\n"
@@ -137,6 +152,11 @@ public final class RaftNode implements AutoCloseable {
 
     public CompletableFuture<byte[]> removeMember(String raftId) throws Exception {
         return handle.removeServer(raftId);
+    }
+
+    /** Snapshots this member installed from a leader (it was behind the leader's log). */
+    public int snapshotsInstalled() {
+        return handle != null && handle.raft() instanceof StoreRaft r ? r.snapshotsInstalled() : 0;
     }
 
     /** Takes a snapshot now and truncates the log. */

@@ -78,6 +78,14 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
         try {
             ForceNewCluster.Recovered forced = config.forceNewCluster() ? ForceNewCluster.prepare(config, machine) : null;
             startNode();
+            node.addRoleListener(role -> {
+                if (role == org.jgroups.protocols.raft.Role.Leader) {
+                    executor.execute(this::commitNoOp);
+                }
+            });
+            if (node.isLeader()) {
+                executor.execute(this::commitNoOp);
+            }
             if (forced != null) {
                 settleForcedCluster();
             }
@@ -108,6 +116,21 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
                 Thread.sleep(Math.min(500L * attempt, 3000));
             }
         }
+    }
+
+    /**
+     * A new leader commits an entry of its own term at once (Raft's no-op): it commits what earlier leaders
+     * left uncommitted, and every follower hears from the leader (an idle group with an empty log would
+     * otherwise leave a member that joined after the election without a leader).
+     */
+    private void commitNoOp() {
+        node.propose(RaftCommandMachine.encode(RaftCommandMachine.BARRIER, new byte[0]))
+                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .whenComplete((r, e) -> {
+                    if (e != null) {
+                        org.jboss.logging.Logger.getLogger(RaftStateStore.class).debugf("leader no-op not committed: %s", e.toString());
+                    }
+                });
     }
 
     /**

@@ -182,6 +182,12 @@ public final class Managers implements AutoCloseable {
     public Managers(String name) throws IOException {
         this.root = buildDir().resolve("it-managers").resolve(name + "-" + System.currentTimeMillis());
         Files.createDirectories(root);
+        // e.g. -Dflotilla.it.manager-jvm-args='-Dquarkus.log.category."org.jgroups".level=DEBUG' while debugging
+        for (String a : System.getProperty("flotilla.it.manager-jvm-args", "").split("\\s+")) {
+            if (!a.isBlank()) {
+                jvmArgs.add(a);
+            }
+        }
     }
 
     public Manager add(String id, String host, int grpcPort, int httpPort, int raftPort, List<String> prefix) throws IOException {
@@ -198,6 +204,24 @@ public final class Managers implements AutoCloseable {
     public Managers jvmArg(String a) {
         jvmArgs.add(a);
         return this;
+    }
+
+    /** Appends a thread dump (jstack) of every running manager to its log file: what a failed test leaves to read. */
+    public void threadDumps() {
+        Path jstack = Path.of(System.getProperty("java.home"), "bin", "jstack");
+        for (Manager m : managers) {
+            Process p = m.process;
+            if (p == null || !p.isAlive() || !Files.isExecutable(jstack)) {
+                continue;
+            }
+            try {
+                Files.writeString(m.logFile, "---- thread dump " + System.currentTimeMillis() + "\n", java.nio.file.StandardOpenOption.APPEND);
+                new ProcessBuilder(jstack.toString(), Long.toString(p.pid())).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(m.logFile.toFile())).start().waitFor(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // best effort
+            }
+        }
     }
 
     public Manager get(int i) {

@@ -106,10 +106,27 @@ class RaftPartitionIT {
                 // not there
             }
         }
+        // a namespace outlives its deletion while the kernel tears it down: the root ends of its veths with it
+        for (int i = 1; i <= 3; i++) {
+            try {
+                ip("link", "del", "fxr" + i + "m");
+            } catch (IllegalStateException absent) {
+                // gone with its namespace
+            }
+        }
     }
 
     @Test
     void aCutOffLeaderCannotCommitTheMajorityGoesOnAndItConvergesAfterHealing() throws Exception {
+        try {
+            cutOffLeader();
+        } catch (Throwable t) {
+            cluster.threadDumps();
+            throw t;
+        }
+    }
+
+    private void cutOffLeader() throws Exception {
         Managers.Manager leader = cluster.awaitLeader(cluster.managers, 30_000);
         for (int i = 0; i < 20; i++) {
             assertTrue(Managers.ok(cluster.get(i % 3).stub(5000).apply(Managers.createTask("before-cut-" + i))));

@@ -107,6 +107,21 @@ class RaftStateStoreTest {
         }
     }
 
+    @Test
+    void anUndecodableLogEntryChangesNothingAndDoesNotThrow() throws Exception {
+        StoreStateMachine sm = new StoreStateMachine();
+        RaftCommandMachine machine = new RaftCommandMachine(sm);
+        byte[] garbage = {RaftCommandMachine.APPLY, (byte) 0xff, 0x13, 0x07};
+        ApplyResponse r = ApplyResponse.parseFrom(machine.apply(garbage, 0, garbage.length, true));
+        assertEquals(0, r.getIndex());
+        assertEquals(0, r.getOutcomesCount());
+        byte[] unknownType = {99, 1, 2};
+        assertEquals(0, ApplyResponse.parseFrom(machine.apply(unknownType, 0, unknownType.length, true)).getIndex());
+        assertEquals(0, ApplyResponse.parseFrom(machine.apply(new byte[0], 0, 0, true)).getIndex());
+        assertEquals(0, sm.index());
+        assertTrue(dump(sm).isEmpty());
+    }
+
     /** Figures for the note (printed, not asserted): single-write latency with fsync, and batched throughput. */
     @Test
     void measure(@TempDir Path dir) throws Exception {

@@ -1,0 +1,121 @@
+package io.flotilla.state.raft;
+
+import io.flotilla.contracts.v1.StoredObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.flotilla.contracts.v1.ApplyResponse;
+import io.flotilla.state.store.StoreException;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Raft mechanics on three members in this JVM (real sockets and logs on disk, fsync off): every member
+ * learns the leader of an idle new group, and a member stopped and started again catches up while writes
+ * go on, by log entries (a few, or many megabytes of them) or by a snapshot when the leader's log no
+ * longer reaches back far enough; a member left without a majority refuses writes at once (UNAVAILABLE)
+ * and still answers reads of its last state.
+ */
+class RaftGroupIT {
+
+    @Test
+    void everyMemberOfAnIdleNewGroupKnowsTheLeader(@TempDir Path dir) throws Exception {
+        try (LocalGroup g = new LocalGroup(dir, 3, 32 << 20)) {
+            g.startAll();
+            g.awaitLeader(30_000);
+        }
+    }
+
+    @Test
+    void aRestartedMemberCatchesUpUnderContinuousWrites(@TempDir Path dir) throws Exception {
+        restartUnderLoad(dir, 32 << 20, 1, 1500, false);
+    }
+
+    @Test
+    void aMemberMissingMegabytesOfLogCatchesUpInChunksUnderWrites(@TempDir Path dir) throws Exception {
+        // batches of 100 creates (about 5 kB an entry): megabytes missed, many resend chunks (the three
+        // members share the test JVM's 256 MB heap: more than about 100 000 objects each does not fit)
+        restartUnderLoad(dir, 64 << 20, 100, 1500, false);
+    }
+
+    @Test
+    void aMemberBehindTheLeadersLogGetsASnapshotUnderWrites(@TempDir Path dir) throws Exception {
+        // a snapshot (and log truncation) every 200 kB: the stopped member's next entry is gone from the log
+        restartUnderLoad(dir, 200_000, 20, 2000, true);
+    }
+
+    @Test
+    void withoutAMajorityWritesFailAtOnceAndReadsOfTheLastStateStillAnswer(@TempDir Path dir) throws Exception {
+        try (LocalGroup g = new LocalGroup(dir, 3, 32 << 20)) {
+            g.startAll();
+            int leader = g.awaitLeader(30_000);
+            ApplyResponse before = g.store(leader).apply(Managers.createTask("before-quorum-loss")).toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS);
+            g.awaitIndex(before.getIndex(), 10_000);
+            int survivor = (leader + 1) % 3;
+            g.stop(leader);
+            g.stop((leader + 2) % 3);
+            RaftStateStore s = g.store(survivor);
+            double firstMs = -1;
+            double lastMs = Double.MAX_VALUE;
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (System.currentTimeMillis() < deadline && lastMs > 300) {
+                long t0 = System.nanoTime();
+                ExecutionException e = assertThrows(ExecutionException.class, () -> s.apply(Managers.createTask("lonely-" + System.nanoTime()))
+                        .toCompletableFuture().get(10, TimeUnit.SECONDS));
+                lastMs = (System.nanoTime() - t0) / 1e6;
+                firstMs = firstMs < 0 ? lastMs : firstMs;
+                StoreException se = assertInstanceOf(StoreException.class, e.getCause());
+                assertEquals(StoreException.Reason.UNAVAILABLE, se.reason());
+                assertTrue(se.getMessage().startsWith("no quorum"), se.getMessage());
+                assertTrue(lastMs < 4500, "a write without quorum fails within the write timeout: " + lastMs + " ms");
+            }
+            assertTrue(lastMs <= 300, "once the member knows it is alone, writes fail at once: " + lastMs + " ms");
+            ExecutionException read = assertThrows(ExecutionException.class,
+                    () -> s.readBarrier().toCompletableFuture().get(10, TimeUnit.SECONDS));
+            assertEquals(StoreException.Reason.UNAVAILABLE, ((StoreException) read.getCause()).reason(), "no linearizable read");
+            assertTrue(s.get(io.flotilla.contracts.v1.Kind.KIND_TASK, "before-quorum-loss").isPresent(),
+                    "the last known state still reads");
+            System.out.printf("[raft-group-it] quorum lost: first write refused after %.0f ms, then after %.0f ms%n", firstMs, lastMs);
+        }
+    }
+
+    private static void restartUnderLoad(Path dir, long maxLogBytes, int batch, long downMs, boolean bySnapshot) throws Exception {
+        try (LocalGroup g = new LocalGroup(dir, 3, maxLogBytes)) {
+            g.startAll();
+            int leader = g.awaitLeader(30_000);
+            int follower = (leader + 1) % 3;
+            try (LocalGroup.Load load = g.new Load(4, batch)) {
+                Thread.sleep(1000);
+                g.stop(follower);
+                long before = g.store(leader).index();
+                Thread.sleep(downMs);
+                g.start(follower);
+                g.store(follower).started().get(30, TimeUnit.SECONDS);
+                long target = g.store(leader).index();
+                long t0 = System.nanoTime();
+                g.awaitIndex(target, 30_000);
+                System.out.printf("[raft-group-it] %s restarted after %d batches of %d missed; caught up under load in %.0f ms%n",
+                        g.ids.get(follower), target - before, batch, (System.nanoTime() - t0) / 1e6);
+                assertTrue(target - before > 20, "writes went on while the member was down: " + (target - before)
+                        + " batches, failures " + load.errors);
+                assertEquals(bySnapshot, g.store(follower).node().snapshotsInstalled() > 0, "caught up by a snapshot");
+            }
+            long index = g.store(leader).readBarrier().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            g.awaitIndex(index, 20_000);
+            Map<String, StoredObject> state = LocalGroup.dump(g.store(leader));
+            for (int i : g.running()) {
+                assertEquals(state.keySet(), LocalGroup.dump(g.store(i)).keySet(), g.ids.get(i) + " has the leader's objects");
+                assertEquals(state, LocalGroup.dump(g.store(i)), g.ids.get(i) + " has the leader's objects and versions");
+            }
+        }
+    }
+}
