@@ -25,6 +25,7 @@ import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -35,10 +36,12 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The outbox to Kafka (schemas/state-event.v1.md): on the leader only, every committed change in index
- * order to the one partition of flotilla.state.v1. On becoming leader (and after any Kafka error) it
- * reads the last record of the partition and resumes right after it from the store's history, so no
- * event is skipped or reordered across a change of leader (at least once: consumers drop what they
- * have seen by index and position). It never blocks apply: it follows the store through a watch.
+ * order to the one partition of flotilla.state.v1, in transactions of a transactional id shared by every
+ * manager. On becoming leader (and after any Kafka error) it fences the previous leader's producer, reads
+ * the last committed record of the partition and resumes right after it from the store's history (an
+ * empty topic: from index 1), so no event is skipped or reordered across a change of leader (at least
+ * once: consumers read committed records and drop what they have seen by index and position). It never
+ * blocks apply: it follows the store through a watch.
  */
 @ApplicationScoped
 public class StateEventPublisher {
@@ -101,8 +104,10 @@ public class StateEventPublisher {
 
     /** Where the topic ends: the last published store index and position in its batch (0, -1 when empty). */
     record Position(long index, int position) {
+        static final Position EMPTY = new Position(0, -1);
     }
 
+    /** The last event committed to the topic (read_committed: a fenced leader's aborted records do not count). */
     Position lastPublished() {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
@@ -112,84 +117,140 @@ public class StateEventPublisher {
         p.put("isolation.level", "read_committed");
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
             if (c.partitionsFor(topic, Duration.ofSeconds(5)).isEmpty()) {
-                return new Position(0, -1);
+                return Position.EMPTY;
             }
             TopicPartition tp = new TopicPartition(topic, 0);
             long end = c.endOffsets(List.of(tp), Duration.ofSeconds(5)).get(tp);
-            if (end == 0) {
-                return new Position(0, -1);
-            }
+            long begin = c.beginningOffsets(List.of(tp), Duration.ofSeconds(5)).get(tp);
             c.assign(List.of(tp));
-            c.seek(tp, Math.max(0, end - 50)); // the last record may be a transaction marker: read a few back
-            Position last = new Position(0, -1);
-            long deadline = System.currentTimeMillis() + 5000;
-            while (c.position(tp) < end && System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    Header h = r.headers().lastHeader(INDEX_HEADER);
-                    Header id = r.headers().lastHeader("ce_id");
-                    if (h != null) {
-                        long index = Long.parseLong(new String(h.value(), StandardCharsets.UTF_8));
-                        int pos = id == null ? Integer.MAX_VALUE : Integer.parseInt(new String(id.value(), StandardCharsets.UTF_8).split("-")[1]);
-                        last = new Position(index, pos);
-                    }
+            // the last records may be transaction markers or aborted: read back in growing windows
+            for (long window = 64; end > begin; window *= 8) {
+                long from = Math.max(begin, end - window);
+                Position last = lastIn(c, tp, from, end);
+                if (last != Position.EMPTY || from == begin) {
+                    return last;
                 }
             }
-            return last;
+            return Position.EMPTY;
         }
     }
 
-    private void publishWhileLeader() throws Exception {
-        Position last = lastPublished();
-        LinkedBlockingQueue<WatchResponse> queue = new LinkedBlockingQueue<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        long from = Math.max(0, last.index() - 1);
-        StateStore.Watch watch;
-        try {
-            watch = store.watch(Set.of(), from, queue::add, failure::set);
-        } catch (StoreException e) {
-            // the history no longer reaches back there: the current state, as a snapshot, then on
-            LOG.warnf("history does not reach index %d: publishing a snapshot of the state first", last.index());
-            watch = store.watch(Set.of(), 0, queue::add, failure::set);
+    private static Position lastIn(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long from, long end) {
+        c.seek(tp, from);
+        Position last = Position.EMPTY;
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (c.position(tp) < end && System.currentTimeMillis() < deadline) {
+            for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                Header h = r.headers().lastHeader(INDEX_HEADER);
+                Header id = r.headers().lastHeader("ce_id");
+                if (h != null && r.offset() < end) {
+                    long index = Long.parseLong(new String(h.value(), StandardCharsets.UTF_8));
+                    int pos = id == null ? Integer.MAX_VALUE : Integer.parseInt(new String(id.value(), StandardCharsets.UTF_8).split("-")[1]);
+                    last = new Position(index, pos);
+                }
+            }
         }
+        return last;
+    }
+
+    Properties producerConfig() {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        // one transactional id for every manager: a new leader's producer fences the one of the leader before
+        // it (whose open transaction is aborted), so two leaders never interleave records on the topic
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "flotilla-state-publisher:" + topic);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
         // delivery timeout must cover linger + request timeout, or the producer refuses to start
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        return p;
+    }
+
+    private void publishWhileLeader() throws Exception {
+        LinkedBlockingQueue<WatchResponse> queue = new LinkedBlockingQueue<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         JsonFormat.Printer json = JsonFormat.printer().omittingInsignificantWhitespace();
-        LOG.infof("leader: publishing state events to %s after index %d", topic, last.index());
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+        StateStore.Watch watch = null;
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig())) {
+            producer.initTransactions(); // fences the previous leader's publisher before reading where it stopped
+            Position last = lastPublished();
+            // the batch at the last index again (a leader may have died half-way through it); an empty topic
+            // gets the whole history from index 1, not a snapshot
+            long after = Math.max(0, last.index() - 1);
+            try {
+                watch = store.watchHistory(Set.of(), after, queue::add, failure::set);
+                LOG.infof("leader: publishing state events to %s after index %d (position %d)", topic, last.index(), last.position());
+            } catch (StoreException e) {
+                // the history no longer reaches back there: the current state, as a snapshot, then on
+                LOG.warnf("history does not reach back to index %d: publishing a snapshot of the state first", last.index());
+                watch = store.watch(Set.of(), 0, queue::add, failure::set);
+            }
+            Numbering numbering = new Numbering(last);
+            List<WatchResponse> msgs = new ArrayList<>();
             while (running && store.node().isLeader() && failure.get() == null) {
-                WatchResponse msg = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (msg == null) {
+                WatchResponse first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
                     continue;
                 }
-                int position = 0;
-                for (StateEvent e : msg.getEventsList()) {
-                    int pos = position++;
-                    if (e.getIndex() < last.index() || e.getIndex() == last.index() && pos <= last.position() && !e.getSnapshot()) {
-                        continue;
-                    }
-                    ProducerRecord<String, String> r = new ProducerRecord<>(topic, 0, e.getId(), json.print(e));
-                    headers(r, e, pos);
-                    producer.send(r, (md, ex) -> {
-                        if (ex != null) {
-                            failure.compareAndSet(null, ex);
+                msgs.clear();
+                msgs.add(first);
+                queue.drainTo(msgs, 999);
+                producer.beginTransaction();
+                for (WatchResponse msg : msgs) {
+                    for (StateEvent e : msg.getEventsList()) {
+                        int pos = numbering.next(e);
+                        if (pos < 0) {
+                            continue;
                         }
-                    });
+                        ProducerRecord<String, String> r = new ProducerRecord<>(topic, 0, e.getId(), json.print(e));
+                        headers(r, e, pos);
+                        producer.send(r, (md, ex) -> {
+                            if (ex != null) {
+                                failure.compareAndSet(null, ex);
+                            }
+                        });
+                    }
                 }
+                producer.commitTransaction();
             }
-            producer.flush();
         } finally {
-            watch.close();
+            if (watch != null) {
+                watch.close();
+            }
         }
         if (failure.get() != null) {
             throw new IllegalStateException("Kafka publishing stopped: " + failure.get(), failure.get());
+        }
+    }
+
+    /**
+     * Positions of events within their index (ce_id = index-position), and which were published already: an
+     * event at or before the last published one is skipped, unless it is part of a snapshot (its events all
+     * carry the snapshot's index, over several watch messages).
+     */
+    static final class Numbering {
+        private final Position last;
+        private long index = -1;
+        private int position;
+
+        Numbering(Position last) {
+            this.last = last;
+        }
+
+        /** The event's position in its index, or -1 when it was published already. */
+        int next(StateEvent e) {
+            if (e.getIndex() != index) {
+                index = e.getIndex();
+                position = 0;
+            }
+            int pos = position++;
+            boolean published = e.getIndex() < last.index() || e.getIndex() == last.index() && pos <= last.position();
+            return published && !e.getSnapshot() ? -1 : pos;
         }
     }
 

@@ -312,6 +312,14 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
         return watches.open(kinds, fromIndex, listener, onError);
     }
 
+    /**
+     * Every change after afterIndex from this manager's history (afterIndex 0: from the first index, never a
+     * snapshot), then every later one; FAILED_PRECONDITION when the history does not reach back there.
+     */
+    public Watch watchHistory(Set<Kind> kinds, long afterIndex, Consumer<WatchResponse> listener, Consumer<Throwable> onError) {
+        return watches.openHistory(kinds, afterIndex, listener, onError);
+    }
+
     /** A leader is known and this manager has applied everything it knows to be committed. */
     public boolean ready() {
         return node.leaderId() != null && node.lastApplied() >= node.commitIndex();

@@ -33,11 +33,30 @@ public final class WatchHub {
         this.executor = executor;
     }
 
+    /**
+     * A snapshot of the state followed by every later change (fromIndex 0), or every change after fromIndex
+     * from the history (FAILED_PRECONDITION when the history no longer reaches back there).
+     */
     public StateStore.Watch open(Set<Kind> kinds, long fromIndex, Consumer<WatchResponse> listener, Consumer<Throwable> onError) {
+        return open(kinds, fromIndex, fromIndex == 0, listener, onError);
+    }
+
+    /**
+     * Every change after afterIndex, from the history, then every later one; afterIndex 0 means the whole
+     * history from the first index (never a snapshot). FAILED_PRECONDITION when the history no longer
+     * reaches back there. The event publisher replays this way, so that an empty topic gets index 1 onwards.
+     */
+    public StateStore.Watch openHistory(Set<Kind> kinds, long afterIndex, Consumer<WatchResponse> listener,
+                                        Consumer<Throwable> onError) {
+        return open(kinds, afterIndex, false, listener, onError);
+    }
+
+    private StateStore.Watch open(Set<Kind> kinds, long fromIndex, boolean snapshot, Consumer<WatchResponse> listener,
+                                  Consumer<Throwable> onError) {
         Set<Kind> wanted = kinds.isEmpty() ? EnumSet.copyOf(StoreStateMachine.kinds()) : EnumSet.copyOf(kinds);
         Watcher w = new Watcher(wanted, listener, onError);
         machine.atomically(() -> {
-            if (fromIndex == 0) {
+            if (snapshot) {
                 w.enqueueSnapshot(machine.all(wanted), machine.index());
             } else {
                 for (EventLog.Batch b : machine.events().since(fromIndex)) {

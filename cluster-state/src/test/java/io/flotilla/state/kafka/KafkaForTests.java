@@ -74,6 +74,7 @@ public final class KafkaForTests implements AutoCloseable {
         p.put("key.deserializer", ByteArrayDeserializer.class.getName());
         p.put("value.deserializer", ByteArrayDeserializer.class.getName());
         p.put("enable.auto.commit", "false");
+        p.put("isolation.level", "read_committed"); // as every consumer of the topic: a fenced leader's records are aborted
         long records = 0;
         long duplicates = 0;
         long first = -1;
