@@ -87,6 +87,71 @@ class StoreGrpcServiceTest {
     }
 
     @Test
+    void aBatchWithAStaleVersionChangesNothingAndNamesTheCurrentVersion() {
+        ApplyResponse created = store.apply(ApplyRequest.newBuilder().addChanges(createNetwork("stale-a"))
+                .addChanges(createNetwork("stale-b")).build());
+        String a = created.getOutcomes(0).getId();
+        String b = created.getOutcomes(1).getId();
+        ApplyResponse bumped = store.apply(ApplyRequest.newBuilder().addChanges(Change.newBuilder().setOp(Op.OP_UPDATE)
+                .setKind(Kind.KIND_NETWORK).setId(b).setExpectedVersion(created.getIndex())
+                .setObject(createNetwork("stale-b2").getObject())).build());
+        assertTrue(bumped.getApplied());
+        long indexBefore = store.list(ListRequest.newBuilder().setKind(Kind.KIND_NETWORK).setLinearizable(true).build()).getIndex();
+
+        ApplyResponse stale = store.apply(ApplyRequest.newBuilder()
+                .addChanges(Change.newBuilder().setOp(Op.OP_UPDATE).setKind(Kind.KIND_NETWORK).setId(a)
+                        .setExpectedVersion(created.getIndex()).setObject(createNetwork("stale-a2").getObject()))
+                .addChanges(Change.newBuilder().setOp(Op.OP_DELETE).setKind(Kind.KIND_NETWORK).setId(b)
+                        .setExpectedVersion(created.getIndex())) // stale: b was updated since
+                .addChanges(createNetwork("stale-c")).build());
+        assertFalse(stale.getApplied());
+        assertEquals(ChangeResult.RESULT_ABORTED, stale.getOutcomes(0).getResult());
+        assertEquals(ChangeResult.RESULT_CONFLICT, stale.getOutcomes(1).getResult());
+        assertEquals(bumped.getIndex(), stale.getOutcomes(1).getCurrentVersion(), "the refusal names the current version");
+        assertTrue(stale.getOutcomes(1).getMessage().contains("stale"), stale.getOutcomes(1).getMessage());
+        assertEquals(ChangeResult.RESULT_ABORTED, stale.getOutcomes(2).getResult());
+        assertEquals(indexBefore, store.list(ListRequest.newBuilder().setKind(Kind.KIND_NETWORK).setLinearizable(true).build()).getIndex(),
+                "a refused batch consumes no index");
+        assertEquals("stale-a", store.get(GetRequest.newBuilder().setKind(Kind.KIND_NETWORK).setId(a).build()).getObject().getNetwork().getName());
+        assertEquals("stale-b2", store.get(GetRequest.newBuilder().setKind(Kind.KIND_NETWORK).setId(b).build()).getObject().getNetwork().getName());
+        assertEquals(0, store.list(ListRequest.newBuilder().setKind(Kind.KIND_NETWORK).putFilters("name", "stale-c").build()).getObjectsCount());
+    }
+
+    @Test
+    void malformedBatchesAreRefusedAsInvalidArgumentAndChangeNothing() {
+        long indexBefore = store.list(ListRequest.newBuilder().setKind(Kind.KIND_NETWORK).setLinearizable(true).build()).getIndex();
+        assertInvalid(ApplyRequest.newBuilder().build(), "at least one change");
+        assertInvalid(ApplyRequest.newBuilder().addChanges(createNetwork("k").toBuilder().setKindValue(42)).build(), "unknown object kind 42");
+        assertInvalid(ApplyRequest.newBuilder().addChanges(createNetwork("o").toBuilder().setOpValue(9)).build(), "unknown operation 9");
+        assertInvalid(ApplyRequest.newBuilder().addChanges(createNetwork("s").toBuilder().setKind(Kind.KIND_SERVICE)).build(),
+                "but the object is a KIND_NETWORK");
+        assertInvalid(ApplyRequest.newBuilder().addChanges(createNetwork("m").toBuilder().clearObject()).build(), "missing object");
+        assertInvalid(ApplyRequest.newBuilder().addChanges(createNetwork("i").toBuilder().setId("Not An Id!")).build(), "malformed id");
+        assertInvalid(ApplyRequest.newBuilder().addChanges(createNetwork("").toBuilder()).build(), "needs a name");
+        assertInvalid(ApplyRequest.newBuilder().addChanges(Change.newBuilder().setOp(Op.OP_DELETE).setKind(Kind.KIND_NETWORK)
+                .setId("x")).build(), "expected_version");
+        // one bad change refuses the whole batch before proposal: the good one is not applied either
+        assertInvalid(ApplyRequest.newBuilder().addChanges(createNetwork("good-one"))
+                .addChanges(createNetwork("bad").toBuilder().setKindValue(42)).build(), "change 1: unknown object kind");
+        assertEquals(0, store.list(ListRequest.newBuilder().setKind(Kind.KIND_NETWORK).putFilters("name", "good-one").build()).getObjectsCount());
+        assertEquals(indexBefore, store.list(ListRequest.newBuilder().setKind(Kind.KIND_NETWORK).setLinearizable(true).build()).getIndex());
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> store.list(ListRequest.newBuilder().setKind(Kind.KIND_NETWORK).putFilters("colour", "red").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> store.get(GetRequest.newBuilder().setKindValue(42).setId("x").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> store.watch(WatchRequest.newBuilder().addKindsValue(42).build()).next());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    }
+
+    private void assertInvalid(ApplyRequest request, String message) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> store.apply(request));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), String.valueOf(e.getStatus()));
+        assertTrue(e.getStatus().getDescription().contains(message), e.getStatus().getDescription());
+    }
+
+    @Test
     void badInputIsRefusedWithAClearError() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> store.apply(ApplyRequest.newBuilder()
                 .addChanges(createNetwork("x").toBuilder().setKind(Kind.KIND_UNSPECIFIED)).build()));

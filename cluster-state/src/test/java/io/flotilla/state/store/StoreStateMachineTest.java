@@ -173,6 +173,28 @@ class StoreStateMachineTest {
     }
 
     @Test
+    void theMachineRefusesWhatThePreparerWouldHaveAndNeverThrows() {
+        // commands that skipped the preparer (an older member's log, a bug): refused as outcomes, no index taken
+        ApplyResponse r = sm.apply(ApplyRequest.newBuilder()
+                .addChanges(Change.newBuilder().setOp(Op.OP_CREATE).setKindValue(42).setId("k")
+                        .setObject(service("k")))
+                .addChanges(Change.newBuilder().setOp(Op.OP_CREATE).setKind(Kind.KIND_TASK).setId("no-object"))
+                .addChanges(Change.newBuilder().setOpValue(9).setKind(Kind.KIND_SERVICE).setId("op").setObject(service("op")))
+                .addChanges(Change.newBuilder().setOp(Op.OP_CREATE).setKind(Kind.KIND_SERVICE).setObject(service("no-id")))
+                .setPartial(true).build());
+        assertFalse(r.getApplied());
+        assertEquals(4, r.getOutcomesCount());
+        for (var o : r.getOutcomesList()) {
+            assertEquals(ChangeResult.RESULT_INVALID, o.getResult(), o.getMessage());
+        }
+        assertTrue(r.getOutcomes(0).getMessage().contains("unknown object kind 42"), r.getOutcomes(0).getMessage());
+        assertEquals(0, sm.index());
+        for (Kind k : StoreStateMachine.kinds()) {
+            assertEquals(0, sm.size(k));
+        }
+    }
+
+    @Test
     void listFilters() {
         String s1 = apply(false, create(Kind.KIND_SERVICE, service("a"))).getOutcomes(0).getId();
         apply(false, create(Kind.KIND_TASK, task(s1, "n1", TaskState.TASK_RUNNING)),
