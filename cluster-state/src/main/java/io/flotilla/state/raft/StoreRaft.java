@@ -1,24 +1,16 @@
 package io.flotilla.state.raft;
 
 import org.jgroups.Address;
-import org.jgroups.EmptyMessage;
 import org.jgroups.Message;
 import org.jgroups.ObjectMessage;
 import org.jgroups.View;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.raft.AppendEntriesRequest;
-import org.jgroups.protocols.raft.AppendEntriesResponse;
-import org.jgroups.protocols.raft.AppendResult;
 import org.jgroups.protocols.raft.LogEntries;
 import org.jgroups.protocols.raft.LogEntry;
 import org.jgroups.protocols.raft.RAFT;
-import org.jgroups.protocols.raft.RaftHeader;
 import org.jgroups.protocols.raft.election.BaseElection;
 import org.jgroups.raft.util.CommitTable;
-import org.jgroups.util.Bits;
-import org.jgroups.util.ByteArrayDataInputStream;
-import org.jgroups.util.ByteArrayDataOutputStream;
-import org.jgroups.util.Util;
 
 import java.util.HashMap;
 import java.util.List;
@@ -44,13 +36,6 @@ import java.util.concurrent.TimeUnit;
  * killed process not yet suspected) never answers; no later view change restarts it while the majority
  * holds. The view coordinator of a majority view that has known no leader for {@link #LEADERLESS_MS}
  * starts the vote itself ({@link #electIfLeaderless}).</li>
- * <li>A follower that commits only what it knows to match the leader. RAFT's follower commits up to
- * min(leader commit, its last appended entry) on any AppendEntries, a commit-only one included, and
- * acknowledges its last appended entry even when it appended nothing: a member restarted with a tail of
- * entries from a dead leader's term (appended, never committed) could apply that tail, and be counted for
- * the new leader's entries at those indexes. Here ({@link #appendAsFollower}) it deletes a conflicting
- * entry and everything after it, appends only what it lacks, commits up to the last entry verified against
- * the current leader's log, and acknowledges that index (Raft, section 5.3).</li>
  * <li>The majority after a snapshot: RAFT computes it from the configured members before it loads the
  * snapshot, whose membership wins (a group forced down to one member).</li>
  * <li>An orderly stop that does not interrupt a log append or a snapshot half-way.</li>
@@ -76,10 +61,6 @@ public class StoreRaft extends RAFT {
     public StoreRaft() {
         setId(ClassConfigurator.getProtocolId(RAFT.class)); // RAFT's headers keep RAFT's protocol id
     }
-
-    /** Follower: the last index known to match the log of the leader of {@link #verifiedTerm}. */
-    private long verified;
-    private long verifiedTerm = -1;
 
     /** Snapshots this member installed from a leader. */
     public int snapshotsInstalled() {
@@ -163,112 +144,6 @@ public class StoreRaft extends RAFT {
             }
         } catch (InterruptedException ignored) {
             // the runner is stopping
-        }
-    }
-
-    @Override
-    public void handleUpRequest(Message msg, RaftHeader hdr) {
-        if (!(hdr instanceof AppendEntriesRequest request)) {
-            super.handleUpRequest(msg, hdr);
-            return;
-        }
-        AppendRequest r = AppendRequest.of(request);
-        if (currentTerm(r.term()) < 0) {
-            return; // from the leader of an older term
-        }
-        long term = currentTerm();
-        LogEntries entries = msg instanceof ObjectMessage om ? om.getObject() : null;
-        AppendResult result = appendAsFollower(entries, r, term).commitIndex(commit_index);
-        down_prot.down(new EmptyMessage(msg.src()).putHeader(id, new AppendEntriesResponse(term, result)));
-    }
-
-    /** An AppendEntries request on a follower (see the class comment). Runs on the processing thread. */
-    AppendResult appendAsFollower(LogEntries entries, AppendRequest r, long term) {
-        leader(r.leader());
-        if (verifiedTerm != term) { // a new leader: of its log, only the committed entries are known to match
-            verifiedTerm = term;
-            verified = commit_index;
-        }
-        verified = Math.max(verified, commit_index); // a snapshot installed meanwhile
-        long prev = r.prevIndex();
-        if (entries == null || entries.size() == 0) { // commit index only, or a probe
-            commitLogTo(Math.min(r.leaderCommit(), verified), false);
-            return new AppendResult(AppendResult.Result.OK, verified);
-        }
-        if (prev > commit_index) { // at or below the commit index the logs match (Raft's log matching)
-            LogEntry p = log_impl.get(prev);
-            if (p == null) {
-                // the leader goes on from the last entry known to match (not the last appended, which may be
-                // a dead leader's tail: the leader would count it as matched)
-                num_failed_append_requests_not_found++;
-                return new AppendResult(AppendResult.Result.FAIL_ENTRY_NOT_FOUND, verified);
-            }
-            if (p.term() != r.prevTerm()) {
-                num_failed_append_requests_wrong_term++;
-                long conflicting = firstIndexOfTerm(prev, p.term());
-                deleteAllLogEntriesStartingFrom(conflicting);
-                return new AppendResult(AppendResult.Result.FAIL_CONFLICTING_PREV_TERM, conflicting, p.term());
-            }
-        }
-        LogEntry[] incoming = entries.toArray();
-        int k = 0;
-        for (long i = prev + 1; k < incoming.length; k++, i++) {
-            if (i <= commit_index) {
-                continue; // committed here: the same entry
-            }
-            LogEntry existing = i <= last_appended ? log_impl.get(i) : null;
-            if (existing == null) {
-                break;
-            }
-            if (existing.term() != incoming[k].term()) {
-                deleteAllLogEntriesStartingFrom(i); // a conflicting entry and all that follow it
-                break;
-            }
-        }
-        if (k < incoming.length) {
-            LogEntries rest = new LogEntries();
-            for (int j = k; j < incoming.length; j++) {
-                rest.add(incoming[j]);
-            }
-            append(prev + 1 + k, rest);
-            num_successful_append_requests += rest.size();
-        }
-        verified = Math.max(verified, prev + incoming.length);
-        commitLogTo(Math.min(r.leaderCommit(), verified), false);
-        // the highest index known to match, never lower than a previous answer in this term (a resend of
-        // older entries must not move the leader's next index below its match index)
-        return new AppendResult(AppendResult.Result.OK, verified);
-    }
-
-    /** The first index, going back from {@code index} but not below the commit index + 1, holding {@code term}. */
-    private long firstIndexOfTerm(long index, long term) {
-        long first = index;
-        for (long i = index - 1; i > commit_index && i >= Math.max(1, log_impl.firstAppended()); i--) {
-            LogEntry e = log_impl.get(i);
-            if (e == null || e.term() != term) {
-                break;
-            }
-            first = i;
-        }
-        return first;
-    }
-
-    /**
-     * The fields of an AppendEntries request (jgroups-raft keeps them protected): read from its wire form.
-     */
-    record AppendRequest(long term, Address leader, long entryTerm, long prevIndex, long prevTerm, long leaderCommit) {
-        static AppendRequest of(AppendEntriesRequest h) {
-            try {
-                ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64);
-                h.writeTo(out);
-                ByteArrayDataInputStream in = new ByteArrayDataInputStream(out.buffer(), 0, out.position());
-                long term = Bits.readLongCompressed(in);
-                Address leader = Util.readAddress(in);
-                return new AppendRequest(term, leader, Bits.readLongCompressed(in), Bits.readLongCompressed(in),
-                        Bits.readLongCompressed(in), Bits.readLongCompressed(in));
-            } catch (Exception e) {
-                throw new IllegalStateException("unreadable AppendEntries header " + h, e);
-            }
         }
     }
 
