@@ -81,6 +81,9 @@ public final class Managers implements AutoCloseable {
             e.put("FLOTILLA_RAFT_MEMBERS", membersSpec());
             e.put("FLOTILLA_DATA", data.toString());
             e.put("FLOTILLA_KAFKA_ENABLED", "false");
+            // these tests are about the Raft group: the store API in plain text, as the unit tests have it
+            // (mutual TLS on 2377 has its own tests, cluster-state/design/tls.md)
+            e.put("FLOTILLA_PLAINTEXT", "true");
             e.putAll(commonEnv);
             e.putAll(env);
             Files.createDirectories(data);
