@@ -523,13 +523,20 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, Network
             sh.check(concat(inTask, List.of("sysctl", "-q", "-w", "net.ipv4.conf." + gwIf + ".route_localnet=1")),
                     null);
             sh.check(concat(inTask, List.of("nft", "-f", "-")), NftScripts.dnsRedirect(dnsAddress));
-            LocalTask t = new LocalTask(taskId, pid, gwAddress, container.id(),
+        }
+        remember(task, container, atts, gwAddress);
+    }
+
+    /** Keeps a task whose interfaces are in place: its VIP rules follow the plans, dns-svc knows its source. */
+    private void remember(Task task, ObservedContainer container, List<NetworkAttachment> atts, String gwAddress) {
+        synchronized (lock) {
+            LocalTask t = new LocalTask(task.getMeta().getId(), container.pid(), gwAddress, container.id(),
                     TaskContainers.containerName(task, task.getNodeId()), atts);
-            tasks.put(taskId, t);
+            tasks.put(t.taskId, t);
             applyVips(t);
         }
         if (dns != null && !gwAddress.isEmpty()) {
-            dns.register(taskId, gwAddress);
+            dns.register(task.getMeta().getId(), gwAddress);
         }
     }
 
@@ -546,17 +553,8 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, Network
             return;
         }
         String gwIf = "eth" + atts.size();
-        String gwAddress = firstAddress(sh.check(concat(inTask, List.of("ip", "-o", "-4", "addr", "show", "dev",
-                gwIf)), null));
-        synchronized (lock) {
-            LocalTask t = new LocalTask(task.getMeta().getId(), container.pid(), gwAddress, container.id(),
-                    TaskContainers.containerName(task, task.getNodeId()), atts);
-            tasks.put(t.taskId, t);
-            applyVips(t);
-        }
-        if (dns != null && !gwAddress.isEmpty()) {
-            dns.register(task.getMeta().getId(), gwAddress);
-        }
+        remember(task, container, atts, firstAddress(sh.check(concat(inTask, List.of("ip", "-o", "-4", "addr",
+                "show", "dev", gwIf)), null)));
     }
 
     /** Waits until the applied plan has every overlay the task needs; their namespaces by network id. */
