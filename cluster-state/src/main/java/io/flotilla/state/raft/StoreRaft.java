@@ -1,16 +1,25 @@
 package io.flotilla.state.raft;
 
 import org.jgroups.Address;
+import org.jgroups.EmptyMessage;
 import org.jgroups.Message;
 import org.jgroups.ObjectMessage;
 import org.jgroups.View;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.raft.AppendEntriesRequest;
+import org.jgroups.protocols.raft.AppendEntriesResponse;
+import org.jgroups.protocols.raft.AppendResult;
+import org.jgroups.protocols.raft.InstallSnapshotRequest;
 import org.jgroups.protocols.raft.LogEntries;
 import org.jgroups.protocols.raft.LogEntry;
 import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.protocols.raft.RaftHeader;
 import org.jgroups.protocols.raft.election.BaseElection;
 import org.jgroups.raft.util.CommitTable;
+import org.jgroups.util.Bits;
+import org.jgroups.util.ByteArrayDataInputStream;
+import org.jgroups.util.ByteArrayDataOutputStream;
+import org.jgroups.util.Util;
 
 import java.util.HashMap;
 import java.util.List;
@@ -29,13 +38,22 @@ import java.util.concurrent.TimeUnit;
  * chunk of its missing entries as soon as the previous chunk was acknowledged, or once
  * {@code resend_interval} has passed. A resend carries at most {@link #MAX_CHUNK_BYTES} of commands (RAFT
  * sends the whole missing range as one message: tens of MB after a long absence, on a 128 MB heap).
- * Snapshots to a member behind the log still go at most once per {@code resend_interval}.</li>
+ * A member behind the log gets one snapshot at a time (RAFT sent a new one, a whole-state snapshot,
+ * every {@code resend_interval} until the first was acknowledged), and a follower never installs a snapshot
+ * older than its commit index (RAFT's did, and wound its state back under acknowledged entries).</li>
  * <li>Commits announced: followers hear of a new commit index at once ({@link #announceCommit}).</li>
  * <li>No leaderless group: ELECTION2's pre-vote waits for an answer from every member of the view it
  * started in, and a member that is in the view but gone (a joiner whose JOIN timed out on its side, a
  * killed process not yet suspected) never answers; no later view change restarts it while the majority
  * holds. The view coordinator of a majority view that has known no leader for {@link #LEADERLESS_MS}
  * starts the vote itself ({@link #electIfLeaderless}).</li>
+ * <li>A follower that commits only what it knows to match the leader. RAFT's follower commits up to
+ * min(leader commit, its last appended entry) on any AppendEntries, a commit-only one included, and
+ * acknowledges its last appended entry even when it appended nothing: a member restarted with a tail of
+ * entries from a dead leader's term (appended, never committed) could apply that tail, and be counted for
+ * the new leader's entries at those indexes. Here ({@link #appendAsFollower}) it deletes a conflicting
+ * entry and everything after it, appends only what it lacks, commits up to the last entry verified against
+ * the current leader's log, and acknowledges that index (Raft, section 5.3).</li>
  * <li>The majority after a snapshot: RAFT computes it from the configured members before it loads the
  * snapshot, whose membership wins (a group forced down to one member).</li>
  * <li>An orderly stop that does not interrupt a log append or a snapshot half-way.</li>
@@ -47,11 +65,16 @@ public class StoreRaft extends RAFT {
     /** Most command bytes one AppendEntries resend carries (at least one entry). */
     static final int MAX_CHUNK_BYTES = 512 * 1024;
 
+    /** A snapshot not acknowledged within this is sent again (a whole-state snapshot each time). */
+    static final long SNAPSHOT_RESEND_MS = 10_000;
+
     /** How long a majority view may go without a leader before its coordinator starts a vote. */
     static final long LEADERLESS_MS = 2000;
 
     /** Per lagging member: the last index of the chunk sent to it, and 1 if that was the leader's last entry. */
     private final Map<Address, long[]> chunks = new HashMap<>();
+    /** Per member behind the log: when its snapshot was sent and at which index (one at a time). */
+    private final Map<Address, long[]> snapshotsSent = new HashMap<>();
     private long lastSweepNanos = System.nanoTime();
     private long announcedCommit;
     private volatile boolean stopping;
@@ -61,6 +84,10 @@ public class StoreRaft extends RAFT {
     public StoreRaft() {
         setId(ClassConfigurator.getProtocolId(RAFT.class)); // RAFT's headers keep RAFT's protocol id
     }
+
+    /** Follower: the last index known to match the log of the leader of {@link #verifiedTerm}. */
+    private long verified;
+    private long verifiedTerm = -1;
 
     /** Snapshots this member installed from a leader. */
     public int snapshotsInstalled() {
@@ -147,6 +174,158 @@ public class StoreRaft extends RAFT {
         }
     }
 
+    @Override
+    public void handleUpRequest(Message msg, RaftHeader hdr) {
+        if (hdr instanceof InstallSnapshotRequest snapshot) {
+            installSnapshot(msg, snapshot);
+            return;
+        }
+        if (!(hdr instanceof AppendEntriesRequest request)) {
+            super.handleUpRequest(msg, hdr);
+            return;
+        }
+        AppendRequest r = AppendRequest.of(request);
+        if (currentTerm(r.term()) < 0) {
+            return; // from the leader of an older term
+        }
+        long term = currentTerm();
+        LogEntries entries = msg instanceof ObjectMessage om ? om.getObject() : null;
+        AppendResult result = appendAsFollower(entries, r, term).commitIndex(commit_index);
+        down_prot.down(new EmptyMessage(msg.src()).putHeader(id, new AppendEntriesResponse(term, result)));
+    }
+
+    /**
+     * A snapshot from the leader. One at or below this member's commit index is acknowledged, not installed:
+     * RAFT installs any snapshot, and one that arrived late (the leader sends another every resend interval
+     * until the first is acknowledged) wound this member's state and log back under entries it had
+     * acknowledged. After an install, what matches the leader is exactly the snapshot.
+     */
+    private void installSnapshot(Message msg, InstallSnapshotRequest snapshot) {
+        long[] fields = SnapshotRequest.of(snapshot);
+        long term = fields[0];
+        long lastIncluded = fields[1];
+        if (currentTerm(term) < 0) {
+            return;
+        }
+        if (lastIncluded <= commit_index) {
+            AppendResult ack = new AppendResult(AppendResult.Result.OK, Math.max(verified, commit_index)).commitIndex(commit_index);
+            down_prot.down(new EmptyMessage(msg.src()).putHeader(id, new AppendEntriesResponse(currentTerm(), ack)));
+            return;
+        }
+        super.handleUpRequest(msg, snapshot);
+        verifiedTerm = currentTerm();
+        verified = commit_index;
+    }
+
+    /** An AppendEntries request on a follower (see the class comment). Runs on the processing thread. */
+    AppendResult appendAsFollower(LogEntries entries, AppendRequest r, long term) {
+        leader(r.leader());
+        if (verifiedTerm != term) { // a new leader: of its log, only the committed entries are known to match
+            verifiedTerm = term;
+            verified = commit_index;
+        }
+        verified = Math.max(verified, commit_index); // a snapshot installed meanwhile
+        long prev = r.prevIndex();
+        if (entries == null || entries.size() == 0) { // commit index only, or a probe
+            commitLogTo(Math.min(r.leaderCommit(), verified), false);
+            return new AppendResult(AppendResult.Result.OK, verified);
+        }
+        if (prev > commit_index) { // at or below the commit index the logs match (Raft's log matching)
+            LogEntry p = log_impl.get(prev);
+            if (p == null) {
+                // the leader goes on from the last entry known to match (not the last appended, which may be
+                // a dead leader's tail: the leader would count it as matched)
+                num_failed_append_requests_not_found++;
+                return new AppendResult(AppendResult.Result.FAIL_ENTRY_NOT_FOUND, verified);
+            }
+            if (p.term() != r.prevTerm()) {
+                num_failed_append_requests_wrong_term++;
+                long conflicting = firstIndexOfTerm(prev, p.term());
+                deleteAllLogEntriesStartingFrom(conflicting);
+                return new AppendResult(AppendResult.Result.FAIL_CONFLICTING_PREV_TERM, conflicting, p.term());
+            }
+        }
+        LogEntry[] incoming = entries.toArray();
+        int k = 0;
+        for (long i = prev + 1; k < incoming.length; k++, i++) {
+            if (i <= commit_index) {
+                continue; // committed here: the same entry
+            }
+            LogEntry existing = i <= last_appended ? log_impl.get(i) : null;
+            if (existing == null) {
+                break;
+            }
+            if (existing.term() != incoming[k].term()) {
+                deleteAllLogEntriesStartingFrom(i); // a conflicting entry and all that follow it
+                break;
+            }
+        }
+        if (k < incoming.length) {
+            LogEntries rest = new LogEntries();
+            for (int j = k; j < incoming.length; j++) {
+                rest.add(incoming[j]);
+            }
+            append(prev + 1 + k, rest);
+            num_successful_append_requests += rest.size();
+        }
+        verified = Math.max(verified, prev + incoming.length);
+        commitLogTo(Math.min(r.leaderCommit(), verified), false);
+        // the highest index known to match, never lower than a previous answer in this term (a resend of
+        // older entries must not move the leader's next index below its match index)
+        return new AppendResult(AppendResult.Result.OK, verified);
+    }
+
+    /** The first index, going back from {@code index} but not below the commit index + 1, holding {@code term}. */
+    private long firstIndexOfTerm(long index, long term) {
+        long first = index;
+        for (long i = index - 1; i > commit_index && i >= Math.max(1, log_impl.firstAppended()); i--) {
+            LogEntry e = log_impl.get(i);
+            if (e == null || e.term() != term) {
+                break;
+            }
+            first = i;
+        }
+        return first;
+    }
+
+    /** The term and last included index of a snapshot request (protected in jgroups-raft): from its wire form. */
+    static final class SnapshotRequest {
+        private SnapshotRequest() {
+        }
+
+        static long[] of(InstallSnapshotRequest h) {
+            try {
+                ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64);
+                h.writeTo(out);
+                ByteArrayDataInputStream in = new ByteArrayDataInputStream(out.buffer(), 0, out.position());
+                long term = Bits.readLongCompressed(in);
+                Util.readAddress(in); // the leader
+                return new long[] {term, Bits.readLongCompressed(in)};
+            } catch (Exception e) {
+                throw new IllegalStateException("unreadable InstallSnapshot header " + h, e);
+            }
+        }
+    }
+
+    /**
+     * The fields of an AppendEntries request (jgroups-raft keeps them protected): read from its wire form.
+     */
+    record AppendRequest(long term, Address leader, long entryTerm, long prevIndex, long prevTerm, long leaderCommit) {
+        static AppendRequest of(AppendEntriesRequest h) {
+            try {
+                ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64);
+                h.writeTo(out);
+                ByteArrayDataInputStream in = new ByteArrayDataInputStream(out.buffer(), 0, out.position());
+                long term = Bits.readLongCompressed(in);
+                Address leader = Util.readAddress(in);
+                return new AppendRequest(term, leader, Bits.readLongCompressed(in), Bits.readLongCompressed(in),
+                        Bits.readLongCompressed(in), Bits.readLongCompressed(in));
+            } catch (Exception e) {
+                throw new IllegalStateException("unreadable AppendEntries header " + h, e);
+            }
+        }
+    }
+
     /**
      * The view coordinator of a view holding a majority of the members starts a vote once no leader (or a
      * leader outside the view) has been known for {@link #LEADERLESS_MS}.
@@ -208,6 +387,7 @@ public class StoreRaft extends RAFT {
         CommitTable table = commit_table;
         if (table == null || !isLeader()) {
             chunks.clear();
+            snapshotsSent.clear();
             return;
         }
         long now = System.nanoTime();
@@ -216,14 +396,19 @@ public class StoreRaft extends RAFT {
             lastSweepNanos = now;
         }
         chunks.keySet().retainAll(table.keys());
+        snapshotsSent.keySet().retainAll(table.keys());
         table.forEach((member, e) -> {
             if (e.nextIndex() < log_impl.firstAppended()) {
                 chunks.remove(member);
-                if (sweep) {
-                    sendAppendEntriesMessage(member, e); // the member needs a snapshot, as RAFT sends it
+                long[] sent = snapshotsSent.get(member); // {when, index}
+                boolean acknowledged = sent == null || e.matchIndex() >= sent[1];
+                if (sweep && (acknowledged || now - sent[0] >= TimeUnit.MILLISECONDS.toNanos(SNAPSHOT_RESEND_MS))) {
+                    snapshotsSent.put(member, new long[] {now, commit_index});
+                    sendAppendEntriesMessage(member, e); // the member needs a snapshot (at the commit index), as RAFT sends it
                 }
                 return;
             }
+            snapshotsSent.remove(member);
             long[] sent = chunks.get(member);
             if (sent != null && sent[1] == 1 && e.matchIndex() >= sent[0]) {
                 chunks.remove(member); // it has all the leader had when the last chunk went: it keeps up again

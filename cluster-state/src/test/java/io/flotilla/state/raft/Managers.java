@@ -81,6 +81,9 @@ public final class Managers implements AutoCloseable {
             e.put("FLOTILLA_RAFT_MEMBERS", membersSpec());
             e.put("FLOTILLA_DATA", data.toString());
             e.put("FLOTILLA_KAFKA_ENABLED", "false");
+            // these tests are about the Raft group: the store API in plain text, as the unit tests have it
+            // (mutual TLS on 2377 has its own tests, cluster-state/design/tls.md)
+            e.put("FLOTILLA_PLAINTEXT", "true");
             e.putAll(commonEnv);
             e.putAll(env);
             Files.createDirectories(data);
@@ -406,11 +409,28 @@ public final class Managers implements AutoCloseable {
         return r.getApplied() && r.getOutcomesCount() > 0 && r.getOutcomes(0).getResult() == ChangeResult.RESULT_OK;
     }
 
+    /**
+     * A free port below the ephemeral range (32768-60999 here): a port from that range, free when picked, was
+     * taken as the local port of some outgoing connection while its manager was down, and the restarted
+     * manager could not bind its Raft port again.
+     */
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = random.nextInt(20_000, 32_000);
+            if (!PICKED.add(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket(port)) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new IOException("no free port in 20000-32000");
     }
+
+    private static final java.util.Set<Integer> PICKED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The module's build directory (test-classes' parent): -Dflotilla.build.dir is honoured. */
     public static Path buildDir() {

@@ -48,7 +48,7 @@ class RaftPartitionIT {
     @BeforeAll
     void setUp() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("flotilla.slow"),
-                "three manager JVMs: not reliable on a loaded 2-core machine yet (design/store.md, Missing); run with -Dflotilla.slow=true");
+                "three manager JVMs (about a minute): run with -Dflotilla.slow=true");
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root");
         cleanUp();
         ip("netns", "add", SWITCH);

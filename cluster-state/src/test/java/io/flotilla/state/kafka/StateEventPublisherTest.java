@@ -1,0 +1,52 @@
+package io.flotilla.state.kafka;
+
+import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.Op;
+import io.flotilla.contracts.v1.StateEvent;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Which events a new leader publishes again, and the positions (ce_id) they carry. */
+class StateEventPublisherTest {
+
+    static StateEvent event(long index, boolean snapshot) {
+        return StateEvent.newBuilder().setKind(Kind.KIND_TASK).setId("t" + index).setIndex(index).setVersion(index)
+                .setOp(Op.OP_CREATE).setSnapshot(snapshot).build();
+    }
+
+    @Test
+    void resumesAfterTheLastPublishedPositionOfItsIndex() {
+        // the topic ends at index 7, position 1: the batch at 7 comes again from the history, 3 events
+        StateEventPublisher.Numbering n = new StateEventPublisher.Numbering(new StateEventPublisher.Position(7, 1));
+        assertEquals(-1, n.next(event(6, false)), "before the last published index: skipped");
+        assertEquals(-1, n.next(event(7, false)));
+        assertEquals(-1, n.next(event(7, false)));
+        assertEquals(2, n.next(event(7, false)), "the rest of the batch the last leader left half-published");
+        assertEquals(0, n.next(event(8, false)));
+        assertEquals(1, n.next(event(8, false)));
+    }
+
+    @Test
+    void anEmptyTopicGetsEverythingAndASnapshotIsNumberedAcrossItsMessages() {
+        StateEventPublisher.Numbering n = new StateEventPublisher.Numbering(StateEventPublisher.Position.EMPTY);
+        assertEquals(0, n.next(event(1, false)));
+        StateEventPublisher.Numbering s = new StateEventPublisher.Numbering(new StateEventPublisher.Position(3, 0));
+        for (int i = 0; i < 1200; i++) { // a snapshot at 40 arrives in messages of 500 events
+            assertEquals(i, s.next(event(40, true)));
+        }
+        assertEquals(0, s.next(event(41, false)));
+    }
+
+    @Test
+    void headersCarryTheIndexAndPosition() {
+        ProducerRecord<String, String> r = new ProducerRecord<>("t", 0, "t5", "{}");
+        StateEventPublisher.headers(r, event(5, false), 3);
+        assertEquals("5-3", new String(r.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8));
+        assertEquals("5", new String(r.headers().lastHeader("flotilla_index").value(), StandardCharsets.UTF_8));
+        assertEquals("io.flotilla.state.task.create", new String(r.headers().lastHeader("ce_type").value(), StandardCharsets.UTF_8));
+    }
+}
