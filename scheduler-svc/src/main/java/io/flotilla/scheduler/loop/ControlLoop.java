@@ -14,6 +14,7 @@ import io.flotilla.scheduler.placement.TaskScheduler;
 import io.flotilla.scheduler.plan.Plan;
 import io.flotilla.scheduler.plan.PlanApplier;
 import io.flotilla.scheduler.state.ClusterView;
+import io.flotilla.scheduler.state.TaskStates;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -259,22 +260,48 @@ public final class ControlLoop implements AutoCloseable {
             }
             if (!plan.isEmpty()) {
                 schedule = true;
-                applied += apply(plan, keyOfChange::get, Set.copyOf(due), now);
+                List<Change> changes = new ArrayList<>(plan.changes().size());
+                List<String> keys = new ArrayList<>(plan.changes().size());
+                placeNewTasks(plan, keyOfChange, changes, keys, now);
+                applied += apply(changes, keys::get, Set.copyOf(due), now);
             }
         }
         if (schedule) {
             Plan plan = scheduler.schedule(view, now);
-            applied += apply(plan, i -> ClusterView.SCHEDULE_KEY, Set.of(ClusterView.SCHEDULE_KEY), now);
+            applied += apply(plan.changes(), i -> ClusterView.SCHEDULE_KEY, Set.of(ClusterView.SCHEDULE_KEY), now);
         }
         return applied;
+    }
+
+    /**
+     * The orchestrator's plan with its new tasks placed by the scheduler before they are written: each is
+     * created already assigned (one store write, not a create and then an assignment). Fills the changes
+     * and, per change, the key a rejection requeues (a new task's: its service).
+     */
+    private void placeNewTasks(Plan plan, Map<Integer, String> keyOfChange, List<Change> changes, List<String> keys,
+                               long now) {
+        List<Task> created = new ArrayList<>();
+        List<Change> all = plan.changes();
+        for (int i = 0; i < all.size(); i++) {
+            Change c = all.get(i);
+            if (c.getOp() == Op.OP_CREATE && c.getObject().hasTask() && TaskStates.awaitingPlacement(c.getObject().getTask())) {
+                created.add(c.getObject().getTask());
+            } else {
+                changes.add(c);
+                keys.add(keyOfChange.get(i));
+            }
+        }
+        for (Change c : scheduler.scheduleNew(view, created, now).changes()) {
+            changes.add(c);
+            keys.add(c.getObject().getTask().getServiceId());
+        }
     }
 
     private interface KeyOf {
         String key(int changeIndex);
     }
 
-    private int apply(Plan plan, KeyOf keyOf, Set<String> keys, long now) {
-        List<Change> changes = plan.changes();
+    private int apply(List<Change> changes, KeyOf keyOf, Set<String> keys, long now) {
         Set<String> rejectedKeys = new LinkedHashSet<>();
         int applied = 0;
         for (int from = 0; from < changes.size(); from += options.maxBatch()) {

@@ -45,8 +45,21 @@ public final class TaskScheduler {
     }
 
     public Plan schedule(ClusterView view, long nowMs) {
+        return place(view, view.tasksAwaitingPlacement(), nowMs);
+    }
+
+    /**
+     * Places tasks the orchestrator is about to create (not in the store yet: version 0). The plan has one
+     * create per task, assigned to a node when one fits (else pending with the reason), so that a new task
+     * costs the store one write instead of a create and then an assignment. A task that waits for its
+     * network allocation is created as it is.
+     */
+    public Plan scheduleNew(ClusterView view, List<Task> created, long nowMs) {
+        return place(view, created, nowMs);
+    }
+
+    private Plan place(ClusterView view, List<Task> pending, long nowMs) {
         Plan plan = new Plan();
-        List<Task> pending = view.tasksAwaitingPlacement();
         if (pending.isEmpty()) {
             return plan;
         }
@@ -54,6 +67,9 @@ public final class TaskScheduler {
         Map<String, List<Task>> groups = new LinkedHashMap<>();
         for (Task t : pending) {
             if (!NetworkAllocation.allocated(t, view.service(t.getServiceId()))) {
+                if (isNew(t)) {
+                    plan.createTask(t);
+                }
                 continue; // network-svc has not allocated its addresses yet
             }
             if (!t.getNodeId().isEmpty()) {
@@ -187,13 +203,26 @@ public final class TaskScheduler {
                 .setStatus(TaskStatus.newBuilder().setState(TaskState.TASK_ASSIGNED).setTimestampMs(nowMs)
                         .setMessage(ASSIGNED_MESSAGE))
                 .build();
-        plan.updateTask(t, updated);
+        write(t, updated, plan);
         node.add(updated);
         placements++;
     }
 
+    /** Not in the store yet: the orchestrator's new task, written by a create. */
+    private static boolean isNew(Task t) {
+        return t.getMeta().getVersion() == 0;
+    }
+
+    private static void write(Task read, Task updated, Plan plan) {
+        if (isNew(read)) {
+            plan.createTask(updated);
+        } else {
+            plan.updateTask(read, updated);
+        }
+    }
+
     private static void markUnschedulable(Task t, String message, Plan plan, long nowMs) {
-        if (message.equals(t.getSchedulingMessage()) && t.getStatus().getState() == TaskState.TASK_PENDING) {
+        if (message.equals(t.getSchedulingMessage()) && t.getStatus().getState() == TaskState.TASK_PENDING && !isNew(t)) {
             return;
         }
         Task updated = t.toBuilder()
@@ -202,6 +231,6 @@ public final class TaskScheduler {
                 .setStatus(t.getStatus().toBuilder().setState(TaskState.TASK_PENDING).setTimestampMs(nowMs)
                         .setMessage("pending task scheduling").setErr(message))
                 .build();
-        plan.updateTask(t, updated);
+        write(t, updated, plan);
     }
 }

@@ -1,17 +1,21 @@
 package io.flotilla.scheduler.orchestrator;
 
+import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.NodeAvailability;
 import io.flotilla.contracts.v1.NodeRole;
 import io.flotilla.contracts.v1.NodeState;
 import io.flotilla.contracts.v1.ReplicatedMode;
 import io.flotilla.contracts.v1.RestartCondition;
+import io.flotilla.contracts.v1.Op;
 import io.flotilla.contracts.v1.RestartPolicy;
+import io.flotilla.contracts.v1.StateEvent;
 import io.flotilla.contracts.v1.Task;
 import io.flotilla.contracts.v1.TaskState;
 import io.flotilla.scheduler.harness.Harness;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -51,6 +55,43 @@ class ReplicatedOrchestrationTest {
         }
         // spread: one per node
         assertEquals(3, tasks.stream().map(Task::getNodeId).distinct().count());
+    }
+
+    @Test
+    void aNewTaskIsWrittenOnceAlreadyAssignedAndAReplacementToo() {
+        List<StateEvent> events = new ArrayList<>();
+        h.store.subscribe(e -> {
+            if (e.getKind() == Kind.KIND_TASK) {
+                events.add(e);
+            }
+        });
+        String svc = h.service("web", 3);
+        h.converge();
+        assertEquals(3, events.size(), "one write per task");
+        for (StateEvent e : events) {
+            assertEquals(Op.OP_CREATE, e.getOp());
+            assertEquals(TaskState.TASK_ASSIGNED, e.getObject().getTask().getStatus().getState());
+            assertNotEquals("", e.getObject().getTask().getNodeId());
+        }
+        events.clear();
+        Task failed = h.slot(svc, 1).get(0);
+        h.report(failed.getMeta().getId(), TaskState.TASK_FAILED);
+        h.converge();
+        List<StateEvent> created = events.stream().filter(e -> e.getOp() == Op.OP_CREATE).toList();
+        assertEquals(1, created.size());
+        assertEquals(TaskState.TASK_ASSIGNED, created.get(0).getObject().getTask().getStatus().getState());
+        assertEquals(1, created.get(0).getObject().getTask().getSlot());
+    }
+
+    @Test
+    void aNewTaskNoNodeCanTakeIsCreatedPendingWithTheReason() {
+        String svc = h.service("web", 1, s -> s.setTask(s.getTask().toBuilder().setPlacement(
+                io.flotilla.contracts.v1.Placement.newBuilder().addConstraints("node.hostname==nowhere"))));
+        h.converge();
+        Task t = h.tasks(svc).get(0);
+        assertEquals(TaskState.TASK_PENDING, t.getStatus().getState());
+        assertEquals("", t.getNodeId());
+        assertEquals("no suitable node (scheduling constraints not satisfied on 3 nodes)", t.getSchedulingMessage());
     }
 
     @Test

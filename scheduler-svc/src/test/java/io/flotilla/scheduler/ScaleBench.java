@@ -1,0 +1,305 @@
+package io.flotilla.scheduler;
+
+import io.flotilla.contracts.v1.ApplyRequest;
+import io.flotilla.contracts.v1.ApplyResponse;
+import io.flotilla.contracts.v1.Change;
+import io.flotilla.contracts.v1.ChangeOutcome;
+import io.flotilla.contracts.v1.ChangeResult;
+import io.flotilla.contracts.v1.ContainerSpec;
+import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.ListRequest;
+import io.flotilla.contracts.v1.MembersRequest;
+import io.flotilla.contracts.v1.Meta;
+import io.flotilla.contracts.v1.Node;
+import io.flotilla.contracts.v1.NodeAvailability;
+import io.flotilla.contracts.v1.NodeDescription;
+import io.flotilla.contracts.v1.NodeRole;
+import io.flotilla.contracts.v1.NodeSpec;
+import io.flotilla.contracts.v1.NodeState;
+import io.flotilla.contracts.v1.NodeStatus;
+import io.flotilla.contracts.v1.Op;
+import io.flotilla.contracts.v1.ReplicatedMode;
+import io.flotilla.contracts.v1.Resources;
+import io.flotilla.contracts.v1.Service;
+import io.flotilla.contracts.v1.ServiceSpec;
+import io.flotilla.contracts.v1.StateEvent;
+import io.flotilla.contracts.v1.StoreGrpc;
+import io.flotilla.contracts.v1.StoredObject;
+import io.flotilla.contracts.v1.Task;
+import io.flotilla.contracts.v1.TaskSpec;
+import io.flotilla.contracts.v1.TaskState;
+import io.flotilla.contracts.v1.TaskStatus;
+import io.flotilla.contracts.v1.WatchRequest;
+import io.flotilla.contracts.v1.WatchResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Not a test: the scale benchmark's load and simulated node runtime (deploy/bench/scale runs it against a
+ * real manager and a real scheduler-svc). It registers simulated nodes in the store as the dispatcher does
+ * (ready, active, with resources), follows the tasks through the store's Watch (committed changes only),
+ * creates replicated services as the gateway does, and measures the time from the first create until every
+ * replica is assigned to a node and committed. With bench.ack=true it also acts as the nodes' runtime: every
+ * assigned task is reported running through the store (batched, with the version it read), as agents do
+ * through the dispatcher.
+ * Properties: bench.store (host:port), bench.nodes, bench.replicas, bench.services, bench.ack, bench.timeout-s.
+ */
+public final class ScaleBench {
+    private static final int BATCH = 1000;
+
+    private final StoreGrpc.StoreBlockingStub store;
+    private final StoreGrpc.StoreStub async;
+    private final boolean ack;
+
+    /** Watch thread only. */
+    private final Map<String, TaskState> seen = new HashMap<>();
+    private volatile long created;
+    private volatile long assigned;
+    private volatile long running;
+    private volatile long lastAssignedNanos;
+    private volatile long firstAssignedNanos;
+    private volatile Throwable watchError;
+    private final LinkedBlockingQueue<StateEvent> toAck = new LinkedBlockingQueue<>();
+
+    private ScaleBench(ManagedChannel channel, boolean ack) {
+        this.store = StoreGrpc.newBlockingStub(channel);
+        this.async = StoreGrpc.newStub(channel);
+        this.ack = ack;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String[] target = System.getProperty("bench.store", "127.0.0.1:2377").split(":");
+        int nodes = Integer.getInteger("bench.nodes", 5_000);
+        int replicas = Integer.getInteger("bench.replicas", 100_000);
+        int services = Integer.getInteger("bench.services", 100);
+        boolean ack = Boolean.getBoolean("bench.ack");
+        long timeoutS = Long.getLong("bench.timeout-s", 900);
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(target[0], Integer.parseInt(target[1])).usePlaintext()
+                .maxInboundMessageSize(512 << 20).build();
+        try {
+            int code = new ScaleBench(channel, ack).run(nodes, replicas, services, timeoutS);
+            System.exit(code);
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private int run(int nodes, int replicas, int services, long timeoutS) throws Exception {
+        awaitLeader();
+        long t = System.nanoTime();
+        long index = registerNodes(nodes);
+        System.out.printf("[scale] %d simulated nodes registered in %.1f s (store index %d)%n", nodes,
+                (System.nanoTime() - t) / 1e9, index);
+        watchTasks(index);
+        if (ack) {
+            Thread acker = new Thread(this::ackLoop, "sim-runtime");
+            acker.setDaemon(true);
+            acker.start();
+        }
+        Thread.sleep(2_000); // the scheduler has the nodes in its view (it follows the same committed changes)
+
+        long t0 = System.nanoTime();
+        createServices(replicas, services);
+        double createS = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("[scale] %d services (%d replicas) created in %.2f s%n", services, replicas, createS);
+
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(timeoutS);
+        long lastPrint = System.nanoTime();
+        long lastAssigned = 0;
+        long peak = 0;
+        while (assigned < replicas || ack && running < replicas) {
+            if (watchError != null) {
+                System.out.println("[scale] FAILED: the store's Watch ended: " + watchError);
+                return 1;
+            }
+            if (System.nanoTime() > deadline) {
+                System.out.printf("[scale] FAILED: after %d s %d tasks created, %d assigned, %d running%n", timeoutS,
+                        created, assigned, running);
+                return 1;
+            }
+            Thread.sleep(20);
+            long now = System.nanoTime();
+            if (now - lastPrint >= 1_000_000_000L) {
+                long a = assigned;
+                long rate = (long) ((a - lastAssigned) / ((now - lastPrint) / 1e9));
+                peak = Math.max(peak, rate);
+                System.out.printf("[scale]   +%.0f s: %d created, %d assigned (%d/s)%s%n", (now - t0) / 1e9, created, a,
+                        rate, ack ? ", " + running + " running" : "");
+                lastAssigned = a;
+                lastPrint = now;
+            }
+        }
+        long tEnd = System.nanoTime();
+        double allAssignedS = (lastAssignedNanos - t0) / 1e9;
+        double firstS = (firstAssignedNanos - t0) / 1e9;
+        System.out.printf("[scale] RESULT: %d nodes, %d services, %d replicas: create -> every task assigned and committed "
+                        + "%.2f s = %.0f placements/s (first assignment after %.2f s; %.0f/s from then; peak 1-s window %d/s)%n",
+                nodes, services, replicas, allAssignedS, replicas / allAssignedS, firstS,
+                replicas / Math.max(1e-9, allAssignedS - firstS), peak);
+        if (ack) {
+            System.out.printf("[scale] RESULT: create -> every task reported running (simulated runtime) %.2f s%n",
+                    (tEnd - t0) / 1e9);
+        }
+        // the same in a linearizable list: every replica is in the store, assigned to a node
+        long stored = store.withDeadlineAfter(120, TimeUnit.SECONDS).list(ListRequest.newBuilder().setKind(Kind.KIND_TASK)
+                .setLinearizable(true).build()).getObjectsList().stream()
+                .filter(o -> !o.getTask().getNodeId().isEmpty()
+                        && o.getTask().getStatus().getState().getNumber() >= TaskState.TASK_ASSIGNED.getNumber())
+                .count();
+        System.out.printf("[scale] check: a linearizable List of tasks has %d assigned tasks%n", stored);
+        return stored >= replicas ? 0 : 1;
+    }
+
+    private void awaitLeader() throws InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            try {
+                if (!store.withDeadlineAfter(2, TimeUnit.SECONDS).members(MembersRequest.getDefaultInstance()).getLeaderId().isEmpty()) {
+                    store.withDeadlineAfter(5, TimeUnit.SECONDS).list(ListRequest.newBuilder().setKind(Kind.KIND_CLUSTER)
+                            .setLinearizable(true).build());
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // not up yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("no store leader");
+    }
+
+    /** Nodes as the dispatcher registers and heartbeats them: ready, active workers with resources. */
+    private long registerNodes(int n) {
+        long now = System.currentTimeMillis();
+        long index = 0;
+        for (int from = 0; from < n; from += 500) {
+            ApplyRequest.Builder r = ApplyRequest.newBuilder();
+            for (int i = from; i < Math.min(n, from + 500); i++) {
+                String id = String.format("simnode%018d", i);
+                Node node = Node.newBuilder()
+                        .setMeta(Meta.newBuilder().setId(id).setCreatedAtMs(now).setUpdatedAtMs(now))
+                        .setSpec(NodeSpec.newBuilder().setDesiredRole(NodeRole.ROLE_WORKER)
+                                .setAvailability(NodeAvailability.AVAILABILITY_ACTIVE))
+                        .setDescription(NodeDescription.newBuilder().setHostname(String.format("sim%05d", i))
+                                .setOs("linux").setArchitecture("x86_64").setEngineVersion("sim")
+                                .setResources(Resources.newBuilder().setNanoCpus(64_000_000_000L).setMemoryBytes(256L << 30)))
+                        .setStatus(NodeStatus.newBuilder().setState(NodeState.NODE_READY)
+                                .setAddr(String.format("10.%d.%d.%d", 100 + i / 65536, i / 256 % 256, i % 256)))
+                        .setRole(NodeRole.ROLE_WORKER).build();
+                r.addChanges(Change.newBuilder().setOp(Op.OP_CREATE).setKind(Kind.KIND_NODE).setId(id)
+                        .setObject(StoredObject.newBuilder().setNode(node)));
+            }
+            ApplyResponse resp = store.withDeadlineAfter(30, TimeUnit.SECONDS).apply(r.setPartial(true).build());
+            for (ChangeOutcome o : resp.getOutcomesList()) {
+                if (o.getResult() != ChangeResult.RESULT_OK && o.getResult() != ChangeResult.RESULT_ALREADY_EXISTS) {
+                    throw new IllegalStateException("node registration: " + o.getResult() + " " + o.getMessage());
+                }
+            }
+            index = Math.max(index, resp.getIndex());
+        }
+        return index;
+    }
+
+    /** Services as the gateway creates them (one Apply each, the store assigns the id). */
+    private void createServices(int replicas, int services) {
+        long now = System.currentTimeMillis();
+        for (int s = 0; s < services; s++) {
+            int n = replicas / services + (s < replicas % services ? 1 : 0);
+            ServiceSpec spec = ServiceSpec.newBuilder().setName("scale" + s)
+                    .setTask(TaskSpec.newBuilder().setContainer(ContainerSpec.newBuilder().setImage("busybox:latest")
+                                    .addArgs("sleep").addArgs("3000"))
+                            .setReservations(Resources.newBuilder().setNanoCpus(10_000_000L).setMemoryBytes(16L << 20)))
+                    .setReplicated(ReplicatedMode.newBuilder().setReplicas(n)).build();
+            Service service = Service.newBuilder().setMeta(Meta.newBuilder().setCreatedAtMs(now).setUpdatedAtMs(now))
+                    .setSpec(spec).setSpecVersion(1).build();
+            ApplyResponse r = store.withDeadlineAfter(30, TimeUnit.SECONDS).apply(ApplyRequest.newBuilder()
+                    .addChanges(Change.newBuilder().setOp(Op.OP_CREATE).setKind(Kind.KIND_SERVICE)
+                            .setObject(StoredObject.newBuilder().setService(service))).build());
+            if (!r.getApplied()) {
+                throw new IllegalStateException("service create: " + r);
+            }
+        }
+    }
+
+    /** Follows every committed task change; counts each task once when first seen and once when first assigned. */
+    private void watchTasks(long fromIndex) {
+        async.watch(WatchRequest.newBuilder().addKinds(Kind.KIND_TASK).setFromIndex(fromIndex).build(),
+                new StreamObserver<>() {
+                    @Override
+                    public void onNext(WatchResponse r) {
+                        for (StateEvent e : r.getEventsList()) {
+                            if (e.getOp() == Op.OP_DELETE) {
+                                continue;
+                            }
+                            Task task = e.getObject().getTask();
+                            TaskState state = task.getStatus().getState();
+                            TaskState before = seen.put(e.getId(), state);
+                            if (before == null) {
+                                created++;
+                            }
+                            boolean isAssigned = !task.getNodeId().isEmpty()
+                                    && state.getNumber() >= TaskState.TASK_ASSIGNED.getNumber();
+                            boolean wasAssigned = before != null && before.getNumber() >= TaskState.TASK_ASSIGNED.getNumber();
+                            if (isAssigned && !wasAssigned) {
+                                long now = System.nanoTime();
+                                if (assigned == 0) {
+                                    firstAssignedNanos = now;
+                                }
+                                assigned++;
+                                lastAssignedNanos = now;
+                                if (ack) {
+                                    toAck.add(e);
+                                }
+                            }
+                            if (state == TaskState.TASK_RUNNING && (before == null || before != TaskState.TASK_RUNNING)) {
+                                running++;
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        watchError = t;
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        watchError = new IllegalStateException("watch completed");
+                    }
+                });
+    }
+
+    /** The simulated runtime: assigned tasks go straight to running, reported in batches with their read version. */
+    private void ackLoop() {
+        List<StateEvent> batch = new ArrayList<>(BATCH);
+        while (true) {
+            try {
+                batch.add(toAck.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            toAck.drainTo(batch, BATCH - 1);
+            long now = System.currentTimeMillis();
+            ApplyRequest.Builder r = ApplyRequest.newBuilder().setPartial(true);
+            for (StateEvent e : batch) {
+                Task t = e.getObject().getTask();
+                Task updated = t.toBuilder().setStatus(TaskStatus.newBuilder().setState(TaskState.TASK_RUNNING)
+                        .setTimestampMs(now).setMessage("started")).build();
+                r.addChanges(Change.newBuilder().setOp(Op.OP_UPDATE).setKind(Kind.KIND_TASK).setId(e.getId())
+                        .setExpectedVersion(e.getVersion()).setObject(StoredObject.newBuilder().setTask(updated)));
+            }
+            try {
+                store.withDeadlineAfter(30, TimeUnit.SECONDS).apply(r.build());
+            } catch (RuntimeException ex) {
+                System.out.println("[scale] runtime report failed: " + ex.getMessage());
+            }
+            batch.clear();
+        }
+    }
+}
