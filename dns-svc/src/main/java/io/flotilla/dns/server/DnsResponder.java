@@ -24,11 +24,13 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -38,20 +40,31 @@ import java.util.concurrent.atomic.LongAdder;
  * upstream. Never throws; a packet that is not a query is dropped, an undecodable query gets FORMERR,
  * an upstream failure or timeout SERVFAIL. UDP responses are cut to the client's size (512, or its EDNS
  * payload size) with TC set, so the client retries over TCP.
+ *
+ * <p>The table's UDP answers are kept in wire form, keyed by the source address and the query's bytes
+ * after its id (a response is a function of those, the table and the rotation of multi-address answers):
+ * the same query again is answered by copying the bytes and setting the id, without parsing or rendering.
+ * An entry carries the table's generation it was computed at and is served only while that is current,
+ * so any change to the table (a task that stops, a new service, a source the agent reports) takes effect
+ * with the next query.
  */
 public final class DnsResponder {
     private static final int MAX_UDP = 4096;
+    private static final int CACHE_ENTRIES = 8192;
+    private static final int MAX_ROTATIONS = 16;      // answers with more addresses are rendered each time
 
     private final NameTable table;
     private final Upstream upstream;
     private final long ttl;
     private final Semaphore forwardSlots;
     private final AtomicInteger rotation = new AtomicInteger();
+    private final ConcurrentHashMap<CacheKey, Cached> cache = new ConcurrentHashMap<>();
 
     public final LongAdder local = new LongAdder();
     public final LongAdder forwarded = new LongAdder();
     public final LongAdder servfail = new LongAdder();
     public final LongAdder malformed = new LongAdder();
+    public final LongAdder cached = new LongAdder();
 
     public DnsResponder(NameTable table, Upstream upstream, long ttlSeconds, int maxForwardsInFlight) {
         this.table = table;
@@ -63,6 +76,12 @@ public final class DnsResponder {
     /** The response's wire form; completes with null when the packet gets no answer. */
     public CompletionStage<byte[]> handle(byte[] packet, int length, InetAddress source, boolean tcp) {
         try {
+            if (!tcp && length > Header.LENGTH) {
+                byte[] hit = fromCache(packet, length, source);
+                if (hit != null) {
+                    return CompletableFuture.completedFuture(hit);
+                }
+            }
             return handleUnchecked(packet, length, source, tcp);
         } catch (RuntimeException e) {
             malformed.increment();
@@ -95,12 +114,88 @@ public final class DnsResponder {
         if (question == null || h.getCount(Section.QUESTION) != 1) {
             return CompletableFuture.completedFuture(reply(query, Rcode.FORMERR).toWire(max));
         }
-        Message answer = question.getDClass() == DClass.IN ? answerLocally(query, question, source) : null;
-        if (answer != null) {
-            local.increment();
-            return CompletableFuture.completedFuture(answer.toWire(max));
+        if (question.getDClass() != DClass.IN) {
+            return forward(query, tcp, max);
         }
-        return forward(query, tcp, max);
+        long generation = table.generation(); // before the lookup: a change after it makes the entry stale
+        int rot = rotation.getAndIncrement();
+        Local answer = answerLocally(query, question, source, rot);
+        if (answer == null) {
+            return forward(query, tcp, max);
+        }
+        local.increment();
+        byte[] wire = answer.message().toWire(max);
+        if (!tcp && answer.rotations() <= MAX_ROTATIONS) {
+            byte[][] variants = new byte[answer.rotations()][];
+            for (int i = 0; i < variants.length; i++) {
+                int r = Math.floorMod(rot, variants.length);
+                Local v = i == r ? answer : answerLocally(query, question, source, i);
+                if (v == null || v.rotations() != variants.length) {
+                    return CompletableFuture.completedFuture(wire); // the table changed meanwhile
+                }
+                variants[i] = i == r ? wire : v.message().toWire(max);
+            }
+            remember(new CacheKey(packet, length, source), new Cached(generation, variants));
+        }
+        return CompletableFuture.completedFuture(wire);
+    }
+
+    /** The cached response to these query bytes from this source, with the query's id; null on a miss. */
+    private byte[] fromCache(byte[] packet, int length, InetAddress source) {
+        Cached c = cache.get(new CacheKey(packet, length, source));
+        if (c == null || c.generation() != table.generation()) {
+            return null;
+        }
+        byte[][] v = c.variants();
+        byte[] out = (v.length == 1 ? v[0] : v[Math.floorMod(rotation.getAndIncrement(), v.length)]).clone();
+        out[0] = packet[0];
+        out[1] = packet[1];
+        local.increment();
+        cached.increment();
+        return out;
+    }
+
+    private void remember(CacheKey key, Cached value) {
+        if (cache.size() >= CACHE_ENTRIES) {
+            cache.clear(); // simple bound: a burst of distinct names or sources starts the cache afresh
+        }
+        cache.put(key, value);
+    }
+
+    public int cacheSize() {
+        return cache.size();
+    }
+
+    /** Source address and the query's bytes after the 2-byte id. */
+    private static final class CacheKey {
+        private final byte[] bytes;
+        private final int hash;
+
+        CacheKey(byte[] packet, int length, InetAddress source) {
+            byte[] a = source.getAddress();
+            bytes = new byte[a.length + length - 2];
+            System.arraycopy(a, 0, bytes, 0, a.length);
+            System.arraycopy(packet, 2, bytes, a.length, length - 2);
+            hash = Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof CacheKey k && k.hash == hash && Arrays.equals(k.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** Rendered responses (one per rotation of the addresses) as of a table generation. */
+    private record Cached(long generation, byte[][] variants) {
+    }
+
+    /** A local answer and how many rotations of it there are (1 unless it lists several addresses). */
+    private record Local(Message message, int rotations) {
     }
 
     private CompletionStage<byte[]> forward(Message query, boolean tcp, int max) {
@@ -130,8 +225,11 @@ public final class DnsResponder {
         });
     }
 
-    /** The table's answer, or null when the name is not the table's (it goes upstream). */
-    private Message answerLocally(Message query, Record question, InetAddress source) {
+    /**
+     * The table's answer, or null when the name is not the table's (it goes upstream); several addresses
+     * are listed starting at the rotation's one.
+     */
+    private Local answerLocally(Message query, Record question, InetAddress source, int rotation) {
         Name qname = question.getName();
         int type = question.getType();
         String name = qname.toString(true);
@@ -146,7 +244,7 @@ public final class DnsResponder {
             }
             Message m = reply(query, Rcode.NOERROR);
             m.addRecord(new PTRRecord(qname, DClass.IN, ttl, absolute(target.get())), Section.ANSWER);
-            return m;
+            return new Local(m, 1);
         }
         if (type == Type.SRV) {
             Optional<List<NameTable.SrvTarget>> targets = table.srv(source, name);
@@ -159,33 +257,33 @@ public final class DnsResponder {
                 m.addRecord(new SRVRecord(qname, DClass.IN, ttl, 0, 0, t.port(), target), Section.ANSWER);
                 m.addRecord(address(target, t.address()), Section.ADDITIONAL);
             }
-            return m;
+            return new Local(m, 1);
         }
         Optional<List<InetAddress>> found = table.resolve(source, name);
         if (found.isEmpty()) {
             return null;
         }
         Message m = reply(query, Rcode.NOERROR);
-        List<InetAddress> addrs = rotate(found.get());
+        List<InetAddress> addrs = rotate(found.get(), rotation);
         for (InetAddress a : addrs) {
             boolean v4 = a instanceof Inet4Address;
             if ((type == Type.A && v4) || (type == Type.AAAA && a instanceof Inet6Address) || type == Type.ANY) {
                 m.addRecord(address(qname, a), Section.ANSWER);
             }
         }
-        return m; // other types of a known name: NOERROR without records
+        return new Local(m, Math.max(1, addrs.size())); // other types of a known name: NOERROR without records
     }
 
     private Record address(Name name, InetAddress a) {
         return a instanceof Inet4Address ? new ARecord(name, DClass.IN, ttl, a) : new AAAARecord(name, DClass.IN, ttl, a);
     }
 
-    private List<InetAddress> rotate(List<InetAddress> addrs) {
+    private static List<InetAddress> rotate(List<InetAddress> addrs, int rotation) {
         if (addrs.size() < 2) {
             return addrs;
         }
         List<InetAddress> out = new ArrayList<>(addrs);
-        Collections.rotate(out, Math.floorMod(rotation.getAndIncrement(), out.size()));
+        Collections.rotate(out, Math.floorMod(rotation, out.size()));
         return out;
     }
 

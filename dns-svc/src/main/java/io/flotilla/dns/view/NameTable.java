@@ -67,6 +67,9 @@ public final class NameTable {
     private static final int MAX_TOMBSTONES = 50_000;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    // bumped (under the write lock) by every change that may change an answer: answers cached by the
+    // resolver carry the generation they were computed at and are served only while it is current
+    private volatile long generation;
 
     // every object's last applied index (live objects and tombstones)
     private final Map<String, Long> seen = new HashMap<>();
@@ -105,6 +108,7 @@ public final class NameTable {
             tasksByName.clear();
             tasksByAlias.clear();
             tasksByAddress.clear();
+            generation++;
             index = snapshotIndex;
             this.snapshotIndex = snapshotIndex;
             List<StoredObject> ordered = new ArrayList<>(objects);
@@ -146,6 +150,7 @@ public final class NameTable {
                 return false;
             }
             index = Math.max(index, e.getIndex());
+            generation++;
             boolean delete = e.getOp() == Op.OP_DELETE;
             switch (kind) {
                 case KIND_NETWORK -> {
@@ -185,6 +190,14 @@ public final class NameTable {
         }
     }
 
+    /**
+     * Changes with every change to the table (objects or sources): an answer computed after reading
+     * generation g is still the table's answer while generation() == g.
+     */
+    public long generation() {
+        return generation;
+    }
+
     public long index() {
         lock.readLock().lock();
         try {
@@ -201,6 +214,7 @@ public final class NameTable {
         lock.writeLock().lock();
         try {
             removeSourcesLocked(taskId);
+            generation++;
             List<InetAddress> list = List.copyOf(addresses);
             if (!list.isEmpty()) {
                 sourcesByTask.put(taskId, list);
@@ -217,6 +231,7 @@ public final class NameTable {
         lock.writeLock().lock();
         try {
             removeSourcesLocked(taskId);
+            generation++;
         } finally {
             lock.writeLock().unlock();
         }
@@ -228,6 +243,7 @@ public final class NameTable {
         try {
             sourcesByTask.clear();
             tasksBySource.clear();
+            generation++;
             byTask.forEach((taskId, addrs) -> {
                 sourcesByTask.put(taskId, List.copyOf(addrs));
                 for (InetAddress a : addrs) {

@@ -31,6 +31,16 @@ public final class DnsBench {
         String name = System.getProperty("bench.name", "nodejs.");
         DnsServer server = null;
         InetSocketAddress target;
+        if (System.getProperty("bench.serve") != null) { // the server alone, until killed
+            NameTable table = DnsServerTest.serverTable();
+            DnsResponder responder = new DnsResponder(table, new ForwardingUpstream(List.of(), Duration.ofSeconds(1),
+                    Executors.newSingleThreadExecutor()), 1, 256);
+            server = new DnsServer(responder, ResolvConf.parseList(System.getProperty("bench.serve")).get(0),
+                    new DnsServer.Options(Integer.getInteger("bench.udpThreads", 1), 16, 1000, 3000));
+            server.start();
+            System.out.println("serving on " + server.udpAddress());
+            Thread.sleep(Long.MAX_VALUE);
+        }
         if (System.getProperty("bench.target") != null) {
             target = ResolvConf.parseList(System.getProperty("bench.target")).get(0);
         } else {
@@ -38,39 +48,87 @@ public final class DnsBench {
             DnsResponder responder = new DnsResponder(table, new ForwardingUpstream(List.of(), Duration.ofSeconds(1),
                     Executors.newSingleThreadExecutor()), 1, 256);
             server = new DnsServer(responder, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    new DnsServer.Options(Integer.getInteger("bench.udpThreads", 2), 16, 1000, 3000));
+                    new DnsServer.Options(Integer.getInteger("bench.udpThreads", 1), 16, 1000, 3000));
             server.start();
             target = server.udpAddress();
         }
         byte[] query = Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN)).toWire();
-        run(target, query, 1, 2); // warm-up
+        long answered = run(target, query, 1, 2).answered(); // warm-up
         System.out.printf("%-8s %10s %10s %10s %10s%n", "threads", "queries/s", "p50 us", "p99 us", "lost");
         for (int n : threadCounts) {
             Result r = run(target, query, n, seconds);
+            answered += r.answered();
             System.out.printf("%-8d %10.0f %10.1f %10.1f %10d%n", n, r.qps, r.p50 / 1000.0, r.p99 / 1000.0, r.lost);
         }
+        System.out.printf("answered %d%n", answered); // all queries, warm-up included (CPU per query)
         if (server != null) {
             server.close();
         }
     }
 
-    record Result(double qps, long p50, long p99, long lost) {
+    record Result(double qps, long p50, long p99, long lost, long answered) {
+    }
+
+    /**
+     * Latencies in buckets: 100 ns wide below 1 ms, 10 us wide up to 1 s (beyond: the last bucket); every
+     * answered query is counted, however long the run.
+     */
+    static final class Histogram {
+        private static final int FINE = 10_000;
+        private static final int COARSE = 100_000;
+        final int[] buckets = new int[FINE + COARSE];
+        long count;
+
+        void add(long nanos) {
+            int b = nanos < 1_000_000 ? (int) (nanos / 100) : FINE + (int) Math.min(COARSE - 1, (nanos - 1_000_000) / 10_000);
+            buckets[b]++;
+            count++;
+        }
+
+        void addAll(Histogram o) {
+            for (int i = 0; i < buckets.length; i++) {
+                buckets[i] += o.buckets[i];
+            }
+            count += o.count;
+        }
+
+        /** The upper bound of the bucket holding the quantile, in ns. */
+        long quantile(double q) {
+            if (count == 0) {
+                return 0;
+            }
+            long rank = Math.min(count, (long) Math.ceil(count * q));
+            long seen = 0;
+            for (int i = 0; i < buckets.length; i++) {
+                seen += buckets[i];
+                if (seen >= rank) {
+                    return i < FINE ? (i + 1) * 100L : 1_000_000L + (i - FINE + 1) * 10_000L;
+                }
+            }
+            return 1_000_000_000L;
+        }
     }
 
     static Result run(InetSocketAddress target, byte[] query, int threads, int seconds) throws Exception {
-        long[][] samples = new long[threads][];
-        int[] counts = new int[threads];
+        Histogram[] hist = new Histogram[threads];
         long[] lost = new long[threads];
+        DatagramSocket[] sockets = new DatagramSocket[threads];
         CountDownLatch done = new CountDownLatch(threads);
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        long start = System.nanoTime();
+        long end = start + seconds * 1_000_000_000L;
         for (int t = 0; t < threads; t++) {
             int me = t;
+            hist[me] = new Histogram();
             Thread th = new Thread(() -> {
-                long[] lat = new long[1 << 17];
-                int n = 0;
+                Histogram h = hist[me];
+                // no receive timeout: with one, each receive is recvfrom (nothing yet), poll, recvfrom, and
+                // the client spends on syscalls what the resolvers are to be compared by. A query lost
+                // stops its thread until the end, when its socket is closed (counted in "lost").
                 try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-                    s.setSoTimeout(1000);
+                    sockets[me] = s;
+                    s.setSoTimeout(Integer.getInteger("bench.soTimeout", 0)); // for comparison only
                     byte[] q = query.clone();
+                    DatagramPacket out = new DatagramPacket(q, q.length, target);
                     DatagramPacket in = new DatagramPacket(new byte[1500], 1500);
                     int id = me << 12;
                     while (System.nanoTime() < end) {
@@ -78,40 +136,37 @@ public final class DnsBench {
                         q[0] = (byte) (id >> 8);
                         q[1] = (byte) id;
                         long t0 = System.nanoTime();
-                        s.send(new DatagramPacket(q, q.length, target));
-                        try {
-                            do {
-                                s.receive(in);
-                            } while (((in.getData()[0] & 0xff) << 8 | (in.getData()[1] & 0xff)) != id);
-                        } catch (java.net.SocketTimeoutException e) {
-                            lost[me]++;
-                            continue;
-                        }
-                        if (n < lat.length) {
-                            lat[n++] = System.nanoTime() - t0;
-                        }
+                        s.send(out);
+                        do {
+                            s.receive(in);
+                        } while (((in.getData()[0] & 0xff) << 8 | (in.getData()[1] & 0xff)) != id);
+                        h.add(System.nanoTime() - t0);
                     }
+                } catch (java.net.SocketTimeoutException e) {
+                    lost[me]++;
+                } catch (java.net.SocketException e) {
+                    lost[me]++; // closed at the end while waiting for an answer
                 } catch (Exception e) {
                     e.printStackTrace();
                 } finally {
-                    samples[me] = lat;
-                    counts[me] = n;
                     done.countDown();
                 }
             });
             th.setDaemon(true);
             th.start();
         }
-        done.await();
-        int total = Arrays.stream(counts).sum();
-        long[] all = new long[total];
-        int at = 0;
-        for (int t = 0; t < threads; t++) {
-            System.arraycopy(samples[t], 0, all, at, counts[t]);
-            at += counts[t];
+        if (!done.await(seconds + 2L, java.util.concurrent.TimeUnit.SECONDS)) {
+            for (DatagramSocket s : sockets) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+            done.await();
         }
-        Arrays.sort(all);
-        return new Result(total / (double) seconds, total == 0 ? 0 : all[total / 2],
-                total == 0 ? 0 : all[Math.min(total - 1, (int) (total * 0.99))], Arrays.stream(lost).sum());
+        Histogram all = new Histogram();
+        for (Histogram h : hist) {
+            all.addAll(h);
+        }
+        return new Result(all.count / (double) seconds, all.quantile(0.5), all.quantile(0.99), Arrays.stream(lost).sum(), all.count);
     }
 }

@@ -1,0 +1,134 @@
+package io.flotilla.dns.server;
+
+import io.flotilla.contracts.v1.Op;
+import io.flotilla.contracts.v1.TaskState;
+import io.flotilla.dns.view.NameTable;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+import java.net.InetAddress;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import static io.flotilla.dns.view.Fixtures.event;
+import static io.flotilla.dns.view.Fixtures.ip;
+import static io.flotilla.dns.view.Fixtures.obj;
+import static io.flotilla.dns.view.Fixtures.running;
+import static io.flotilla.dns.view.Fixtures.task;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * Repeated UDP queries are answered from rendered responses: they must give what a fresh lookup gives,
+ * with the query's id, and a change to the table must show in the very next answer.
+ */
+class AnswerCacheTest {
+    private static final InetAddress BUSYBOX = InetAddress.getLoopbackAddress();
+
+    private NameTable table;
+    private DnsResponder responder;
+    private int forwards;
+
+    @BeforeEach
+    void setUp() {
+        table = DnsServerTest.serverTable();
+        forwards = 0;
+        Upstream upstream = (Message q, boolean tcp) -> {
+            forwards++;
+            Message r = new Message(q.getHeader().getID());
+            r.getHeader().setFlag(Flags.QR);
+            r.addRecord(q.getQuestion(), Section.QUESTION);
+            r.getHeader().setRcode(Rcode.NXDOMAIN);
+            return (CompletionStage<Message>) CompletableFuture.completedFuture(r);
+        };
+        responder = new DnsResponder(table, upstream, 1, 16);
+    }
+
+    private Message ask(String name, int type, int id, InetAddress from) throws Exception {
+        Message q = Message.newQuery(Record.newRecord(Name.fromString(name, Name.root), type, DClass.IN));
+        q.getHeader().setID(id);
+        byte[] wire = q.toWire();
+        byte[] out = responder.handle(wire, wire.length, from, false).toCompletableFuture().get();
+        assertNotNull(out);
+        Message m = new Message(out);
+        assertEquals(id, m.getHeader().getID());
+        return m;
+    }
+
+    private static List<String> addresses(Message m) {
+        return m.getSection(Section.ANSWER).stream().filter(r -> r instanceof ARecord)
+                .map(r -> ((ARecord) r).getAddress().getHostAddress()).toList();
+    }
+
+    @Test
+    void aRepeatedQueryIsAnsweredFromTheCacheWithItsOwnId() throws Exception {
+        Message first = ask("nodejs", Type.A, 1, BUSYBOX);
+        Message again = ask("nodejs", Type.A, 2, BUSYBOX);
+        assertEquals(List.of("172.32.0.2"), addresses(first));
+        assertEquals(List.of("172.32.0.2"), addresses(again));
+        assertEquals(1, responder.cached.sum());
+        for (int flag : new int[]{Flags.QR, Flags.AA, Flags.RD, Flags.RA, Flags.TC}) {
+            assertEquals(first.getHeader().getFlag(flag), again.getHeader().getFlag(flag));
+        }
+        assertEquals(first.getQuestion(), again.getQuestion());
+    }
+
+    @Test
+    void aTaskThatStopsDisappearsFromTheNextAnswer() throws Exception {
+        ask("tasks.nodejs", Type.A, 1, BUSYBOX);
+        ask("tasks.nodejs", Type.A, 2, BUSYBOX);
+        assertEquals(1, responder.cached.sum());
+        table.apply(event(11, Op.OP_UPDATE, obj(task("t1", "s1", "nodejs", 1, TaskState.TASK_RUNNING,
+                TaskState.TASK_SHUTDOWN, "n1=172.32.0.3/24"))));
+        assertEquals(List.of("172.32.0.4"), addresses(ask("tasks.nodejs", Type.A, 3, BUSYBOX)));
+        assertEquals(1, responder.cached.sum());
+        table.apply(event(12, Op.OP_UPDATE, obj(running("t3", "s1", "nodejs", 3, "n1=172.32.0.5/24"))));
+        assertEquals(Set.of("172.32.0.4", "172.32.0.5"), Set.copyOf(addresses(ask("tasks.nodejs", Type.A, 4, BUSYBOX))));
+    }
+
+    @Test
+    void cachedAnswersStillRotateTheAddresses() throws Exception {
+        Set<String> firsts = new HashSet<>();
+        for (int i = 0; i < 6; i++) {
+            List<String> a = addresses(ask("tasks.nodejs", Type.A, 100 + i, BUSYBOX));
+            assertEquals(Set.of("172.32.0.3", "172.32.0.4"), Set.copyOf(a));
+            firsts.add(a.get(0));
+        }
+        assertEquals(Set.of("172.32.0.3", "172.32.0.4"), firsts);
+        assertEquals(5, responder.cached.sum());
+    }
+
+    @Test
+    void answersAreScopedBySourceEvenWhenCached() throws Exception {
+        ask("nodejs", Type.A, 1, BUSYBOX);
+        ask("nodejs", Type.A, 2, BUSYBOX);
+        // another source asking the same bytes is no task: the name goes upstream
+        Message other = ask("nodejs", Type.A, 3, ip("127.0.0.2"));
+        assertEquals(Rcode.NXDOMAIN, other.getRcode());
+        assertEquals(1, forwards);
+        // the source's task goes away: the cached answer is not served to whoever gets the address next
+        table.removeSources("b1");
+        assertEquals(Rcode.NXDOMAIN, ask("nodejs", Type.A, 4, BUSYBOX).getRcode());
+        assertEquals(2, forwards);
+    }
+
+    @Test
+    void forwardedAndUnknownAnswersAreNotCached() throws Exception {
+        ask("example.org", Type.A, 1, BUSYBOX);
+        ask("example.org", Type.A, 2, BUSYBOX);
+        assertEquals(2, forwards);
+        assertEquals(0, responder.cached.sum());
+    }
+}
