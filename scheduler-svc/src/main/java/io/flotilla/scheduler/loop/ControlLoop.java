@@ -22,7 +22,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -40,11 +45,18 @@ import java.util.logging.Logger;
 public final class ControlLoop implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ControlLoop.class.getName());
 
-    /** Tuning. */
+    /**
+     * Tuning. A plan larger than maxBatch goes to the store as several partial Applies, up to inFlight of
+     * them at once (the store commits concurrent requests together).
+     */
     public record Options(long debounceMs, int maxBatch, long conflictBackoffMs, long errorBackoffMs,
-                          long maxBackoffMs) {
+                          long maxBackoffMs, int inFlight) {
+        public Options(long debounceMs, int maxBatch, long conflictBackoffMs, long errorBackoffMs, long maxBackoffMs) {
+            this(debounceMs, maxBatch, conflictBackoffMs, errorBackoffMs, maxBackoffMs, 1);
+        }
+
         public static Options defaults() {
-            return new Options(5, 1000, 10, 50, 5_000);
+            return new Options(5, 1000, 10, 50, 5_000, 4);
         }
     }
 
@@ -54,6 +66,8 @@ public final class ControlLoop implements AutoCloseable {
     private final PlanApplier applier;
     private final LongSupplier clock;
     private final Options options;
+    /** Sends a plan's batches concurrently (null: one at a time, in the worker). */
+    private final ExecutorService senders;
 
     private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -76,6 +90,11 @@ public final class ControlLoop implements AutoCloseable {
         this.applier = applier;
         this.clock = clock;
         this.options = options;
+        this.senders = options.inFlight() > 1 ? Executors.newFixedThreadPool(options.inFlight(), r -> {
+            Thread t = new Thread(r, "scheduler-apply");
+            t.setDaemon(true);
+            return t;
+        }) : null;
     }
 
     // ------------------------------------------------------------------ inputs (any thread)
@@ -145,6 +164,9 @@ public final class ControlLoop implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (senders != null) {
+            senders.shutdownNow();
+        }
         Thread w = worker;
         if (w != null) {
             w.interrupt();
@@ -304,18 +326,33 @@ public final class ControlLoop implements AutoCloseable {
     private int apply(List<Change> changes, KeyOf keyOf, Set<String> keys, long now) {
         Set<String> rejectedKeys = new LinkedHashSet<>();
         int applied = 0;
-        for (int from = 0; from < changes.size(); from += options.maxBatch()) {
-            int to = Math.min(changes.size(), from + options.maxBatch());
-            List<Change> batch = changes.subList(from, to);
+        boolean failed = false;
+        int batches = (changes.size() + options.maxBatch() - 1) / options.maxBatch();
+        int window = senders == null ? 1 : options.inFlight();
+        List<Future<ApplyResponse>> sent = new ArrayList<>(batches);
+        for (int b = 0; b < Math.min(window, batches); b++) {
+            sent.add(send(changes, b));
+        }
+        // outcomes in order; a further batch is sent as one comes back, none after a failed call (those
+        // already sent are still awaited: their outcomes go into the view)
+        for (int b = 0; b < sent.size(); b++) {
+            int from = b * options.maxBatch();
+            List<Change> batch = changes.subList(from, Math.min(changes.size(), from + options.maxBatch()));
             ApplyResponse response;
             try {
-                response = applier.apply(ApplyRequest.newBuilder().addAllChanges(batch).setPartial(true).build());
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "store write failed: " + e.getMessage());
-                for (String k : keys) {
-                    backoff(k, options.errorBackoffMs(), now);
-                }
-                return applied;
+                response = sent.get(b).get();
+            } catch (ExecutionException | RuntimeException e) {
+                Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                LOG.log(Level.WARNING, "store write failed: " + cause.getMessage());
+                failed = true;
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failed = true;
+                break;
+            }
+            if (!failed && sent.size() < batches) {
+                sent.add(send(changes, sent.size()));
             }
             for (int i = 0; i < batch.size(); i++) {
                 ChangeOutcome outcome = i < response.getOutcomesCount() ? response.getOutcomes(i) : null;
@@ -335,13 +372,33 @@ public final class ControlLoop implements AutoCloseable {
         }
         changesApplied += applied;
         for (String k : keys) {
-            if (rejectedKeys.contains(k)) {
+            if (failed) {
+                backoff(k, options.errorBackoffMs(), now);
+            } else if (rejectedKeys.contains(k)) {
                 backoff(k, options.conflictBackoffMs(), now);
             } else {
                 failures.remove(k);
             }
         }
         return applied;
+    }
+
+    /** Sends batch number b of the changes (in the worker itself when one at a time: a failure surfaces from get()). */
+    private Future<ApplyResponse> send(List<Change> changes, int b) {
+        int from = b * options.maxBatch();
+        ApplyRequest request = ApplyRequest.newBuilder()
+                .addAllChanges(changes.subList(from, Math.min(changes.size(), from + options.maxBatch())))
+                .setPartial(true).build();
+        if (senders != null) {
+            return senders.submit(() -> applier.apply(request));
+        }
+        CompletableFuture<ApplyResponse> f = new CompletableFuture<>();
+        try {
+            f.complete(applier.apply(request));
+        } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+        }
+        return f;
     }
 
     private void recordOwnWrite(Change c, ChangeOutcome outcome, long index) {

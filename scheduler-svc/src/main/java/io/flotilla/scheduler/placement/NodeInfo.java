@@ -20,6 +20,8 @@ public final class NodeInfo {
     private int tasks;
     private long reservedNanoCpus;
     private long reservedMemory;
+    /** Position of the node's id among the pass's nodes (ties in the ranking go to the lowest id). */
+    int rank;
 
     public NodeInfo(Node node) {
         this.node = node;

@@ -97,6 +97,11 @@ public final class TaskScheduler {
             }
             infos.put(info.id(), info);
         }
+        List<NodeInfo> byId = new ArrayList<>(infos.values());
+        byId.sort(Comparator.comparing(NodeInfo::id));
+        for (int i = 0; i < byId.size(); i++) {
+            byId.get(i).rank = i;
+        }
         return infos;
     }
 
@@ -114,23 +119,21 @@ public final class TaskScheduler {
             }
         }
         Map<NodeChecker, Integer> rejected = new LinkedHashMap<>();
-        PriorityQueue<NodeInfo> heap = new PriorityQueue<>(Math.max(1, infos.size()),
-                Comparator.<NodeInfo>comparingInt(n -> n.tasksOf(serviceId))
-                        .thenComparingInt(NodeInfo::tasks)
-                        .thenComparing(NodeInfo::id));
+        List<Candidate> feasible = new ArrayList<>(infos.size());
         for (NodeInfo n : infos.values()) {
             NodeChecker failed = firstFailure(enabled, first, n);
             if (failed == null) {
-                heap.add(n);
+                feasible.add(new Candidate(n, serviceId));
             } else {
                 rejected.merge(failed, 1, Integer::sum);
             }
         }
+        PriorityQueue<Candidate> heap = new PriorityQueue<>(feasible);
         for (Task t : group) {
-            NodeInfo chosen = null;
+            Candidate chosen = null;
             while (!heap.isEmpty()) {
-                NodeInfo head = heap.poll();
-                NodeChecker failed = firstFailure(dynamic, t, head);
+                Candidate head = heap.poll();
+                NodeChecker failed = firstFailure(dynamic, t, head.node);
                 if (failed == null) {
                     chosen = head;
                     break;
@@ -141,8 +144,41 @@ public final class TaskScheduler {
                 markUnschedulable(t, explain(rejected), plan, nowMs);
                 continue;
             }
-            assign(t, chosen, plan, nowMs);
+            assign(t, chosen.node, plan, nowMs);
+            chosen.refresh(serviceId);
             heap.add(chosen);
+        }
+    }
+
+    /**
+     * A feasible node in a group's heap, ranked by spread: fewest tasks of the service, then fewest tasks,
+     * then node id (its rank among the pass's nodes). The counts are copied from the NodeInfo and refreshed
+     * when a task is placed there, so that comparing costs no map lookups.
+     */
+    private static final class Candidate implements Comparable<Candidate> {
+        final NodeInfo node;
+        int ofService;
+        int tasks;
+
+        Candidate(NodeInfo node, String serviceId) {
+            this.node = node;
+            refresh(serviceId);
+        }
+
+        void refresh(String serviceId) {
+            ofService = node.tasksOf(serviceId);
+            tasks = node.tasks();
+        }
+
+        @Override
+        public int compareTo(Candidate o) {
+            if (ofService != o.ofService) {
+                return Integer.compare(ofService, o.ofService);
+            }
+            if (tasks != o.tasks) {
+                return Integer.compare(tasks, o.tasks);
+            }
+            return Integer.compare(node.rank, o.node.rank);
         }
     }
 

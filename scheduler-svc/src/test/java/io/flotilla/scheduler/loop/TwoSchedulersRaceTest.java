@@ -26,8 +26,9 @@ class TwoSchedulersRaceTest {
         for (int i = 0; i < 20; i++) {
             h.node("n" + i, i < 3 ? NodeRole.ROLE_MANAGER : NodeRole.ROLE_WORKER);
         }
-        ControlLoop a = newLoop(h);
-        ControlLoop b = newLoop(h);
+        ControlLoop a = newLoop(h, new ControlLoop.Options(1, 1000, 1, 10, 200));
+        // b sends its plans in batches of 16, four at a time
+        ControlLoop b = newLoop(h, new ControlLoop.Options(1, 16, 1, 10, 200, 4));
         a.load(h.store.list(), h.store.index());
         b.load(h.store.list(), h.store.index());
         a.start("scheduler-a");
@@ -68,9 +69,9 @@ class TwoSchedulersRaceTest {
         return assigned == 80 + 9 * 50;
     }
 
-    private static ControlLoop newLoop(Harness h) {
+    private static ControlLoop newLoop(Harness h, ControlLoop.Options options) {
         ControlLoop loop = new ControlLoop(new ClusterView(), new Orchestrator(), new TaskScheduler(), h.store,
-                System::currentTimeMillis, new ControlLoop.Options(1, 1000, 1, 10, 200));
+                System::currentTimeMillis, options);
         h.store.subscribe(loop::submit);
         return loop;
     }
