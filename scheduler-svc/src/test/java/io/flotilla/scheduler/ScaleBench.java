@@ -50,7 +50,8 @@ import java.util.concurrent.TimeUnit;
  * replica is assigned to a node and committed. With bench.ack=true it also acts as the nodes' runtime: every
  * assigned task is reported running through the store (batched, with the version it read), as agents do
  * through the dispatcher.
- * Properties: bench.store (host:port), bench.nodes, bench.replicas, bench.services, bench.ack, bench.timeout-s.
+ * Properties: bench.store (host:port), bench.nodes, bench.replicas, bench.services, bench.clients (concurrent
+ * API clients creating the services, 10), bench.ack, bench.timeout-s.
  */
 public final class ScaleBench {
     private static final int BATCH = 1000;
@@ -81,18 +82,19 @@ public final class ScaleBench {
         int replicas = Integer.getInteger("bench.replicas", 100_000);
         int services = Integer.getInteger("bench.services", 100);
         boolean ack = Boolean.getBoolean("bench.ack");
+        int clients = Integer.getInteger("bench.clients", 10);
         long timeoutS = Long.getLong("bench.timeout-s", 900);
         ManagedChannel channel = ManagedChannelBuilder.forAddress(target[0], Integer.parseInt(target[1])).usePlaintext()
                 .maxInboundMessageSize(512 << 20).build();
         try {
-            int code = new ScaleBench(channel, ack).run(nodes, replicas, services, timeoutS);
+            int code = new ScaleBench(channel, ack).run(nodes, replicas, services, clients, timeoutS);
             System.exit(code);
         } finally {
             channel.shutdownNow();
         }
     }
 
-    private int run(int nodes, int replicas, int services, long timeoutS) throws Exception {
+    private int run(int nodes, int replicas, int services, int clients, long timeoutS) throws Exception {
         awaitLeader();
         long t = System.nanoTime();
         long index = registerNodes(nodes);
@@ -107,9 +109,10 @@ public final class ScaleBench {
         Thread.sleep(2_000); // the scheduler has the nodes in its view (it follows the same committed changes)
 
         long t0 = System.nanoTime();
-        createServices(replicas, services);
+        createServices(replicas, services, clients);
         double createS = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("[scale] %d services (%d replicas) created in %.2f s%n", services, replicas, createS);
+        System.out.printf("[scale] %d services (%d replicas) created in %.2f s by %d concurrent clients%n", services,
+                replicas, createS, clients);
 
         long deadline = t0 + TimeUnit.SECONDS.toNanos(timeoutS);
         long lastPrint = System.nanoTime();
@@ -206,24 +209,51 @@ public final class ScaleBench {
         return index;
     }
 
-    /** Services as the gateway creates them (one Apply each, the store assigns the id). */
-    private void createServices(int replicas, int services) {
+    /**
+     * Services as the gateway creates them (one Apply each, the store assigns the id), from {@code clients}
+     * concurrent API clients.
+     */
+    private void createServices(int replicas, int services, int clients) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> error = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int c = 0; c < clients; c++) {
+            Thread t = new Thread(() -> {
+                int s;
+                while ((s = next.getAndIncrement()) < services && error.get() == null) {
+                    try {
+                        createService(s, replicas, services);
+                    } catch (RuntimeException e) {
+                        error.set(e);
+                    }
+                }
+            }, "client-" + c);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (error.get() != null) {
+            throw error.get();
+        }
+    }
+
+    private void createService(int s, int replicas, int services) {
         long now = System.currentTimeMillis();
-        for (int s = 0; s < services; s++) {
-            int n = replicas / services + (s < replicas % services ? 1 : 0);
-            ServiceSpec spec = ServiceSpec.newBuilder().setName("scale" + s)
-                    .setTask(TaskSpec.newBuilder().setContainer(ContainerSpec.newBuilder().setImage("busybox:latest")
-                                    .addArgs("sleep").addArgs("3000"))
-                            .setReservations(Resources.newBuilder().setNanoCpus(10_000_000L).setMemoryBytes(16L << 20)))
-                    .setReplicated(ReplicatedMode.newBuilder().setReplicas(n)).build();
-            Service service = Service.newBuilder().setMeta(Meta.newBuilder().setCreatedAtMs(now).setUpdatedAtMs(now))
-                    .setSpec(spec).setSpecVersion(1).build();
-            ApplyResponse r = store.withDeadlineAfter(30, TimeUnit.SECONDS).apply(ApplyRequest.newBuilder()
-                    .addChanges(Change.newBuilder().setOp(Op.OP_CREATE).setKind(Kind.KIND_SERVICE)
-                            .setObject(StoredObject.newBuilder().setService(service))).build());
-            if (!r.getApplied()) {
-                throw new IllegalStateException("service create: " + r);
-            }
+        int n = replicas / services + (s < replicas % services ? 1 : 0);
+        ServiceSpec spec = ServiceSpec.newBuilder().setName("scale" + s)
+                .setTask(TaskSpec.newBuilder().setContainer(ContainerSpec.newBuilder().setImage("busybox:latest")
+                                .addArgs("sleep").addArgs("3000"))
+                        .setReservations(Resources.newBuilder().setNanoCpus(10_000_000L).setMemoryBytes(16L << 20)))
+                .setReplicated(ReplicatedMode.newBuilder().setReplicas(n)).build();
+        Service service = Service.newBuilder().setMeta(Meta.newBuilder().setCreatedAtMs(now).setUpdatedAtMs(now))
+                .setSpec(spec).setSpecVersion(1).build();
+        ApplyResponse r = store.withDeadlineAfter(30, TimeUnit.SECONDS).apply(ApplyRequest.newBuilder()
+                .addChanges(Change.newBuilder().setOp(Op.OP_CREATE).setKind(Kind.KIND_SERVICE)
+                        .setObject(StoredObject.newBuilder().setService(service))).build());
+        if (!r.getApplied()) {
+            throw new IllegalStateException("service create: " + r);
         }
     }
 
