@@ -22,6 +22,7 @@ public class RaftReadinessCheck implements HealthCheck {
                 .withData("leader", leader == null ? "" : leader)
                 .withData("commit_index", store.node().commitIndex())
                 .withData("last_applied", store.node().lastApplied())
+                .withData("known_commit_index", store.node().knownCommitIndex())
                 .withData("store_index", store.index())
                 .build();
     }

@@ -128,8 +128,17 @@ public final class RaftNode implements AutoCloseable {
         return handle == null ? 0 : handle.commitIndex();
     }
 
+    /**
+     * The last index applied to the state machine: RAFT applies each entry before it moves its commit index
+     * (jgroups-raft's own {@code RaftHandle.lastApplied()} is the last <em>appended</em> index).
+     */
     public long lastApplied() {
-        return handle == null ? 0 : handle.lastApplied();
+        return commitIndex();
+    }
+
+    /** The highest commit index this member knows of: its own as leader, else the leader's last one seen. */
+    public long knownCommitIndex() {
+        return handle != null && handle.raft() instanceof StoreRaft r ? r.knownCommitIndex() : commitIndex();
     }
 
     /** The Raft ids of the group's voting members (the log's membership). */

@@ -38,6 +38,7 @@ import java.util.function.Consumer;
  * through the log.
  */
 public final class RaftStateStore implements StateStore, AutoCloseable {
+    private final MaterializedCaches caches;
     private final StoreStateMachine machine;
     private final RaftNode node;
     private final CommandPreparer preparer;
@@ -50,7 +51,8 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
 
     public RaftStateStore(RaftConfig config, int historyEvents) {
         this.config = config;
-        this.machine = new StoreStateMachine(new EventLog(historyEvents));
+        this.caches = new MaterializedCaches(config.raftId());
+        this.machine = new StoreStateMachine(new EventLog(historyEvents), caches);
         this.node = new RaftNode(config.forceNewCluster() ? config.alone() : config, machine);
         this.preparer = new CommandPreparer();
         this.executor = Executors.newCachedThreadPool(r -> {
@@ -322,12 +324,13 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
 
     /** A leader is known and this manager has applied everything it knows to be committed. */
     public boolean ready() {
-        return node.leaderId() != null && node.lastApplied() >= node.commitIndex();
+        return node.leaderId() != null && node.lastApplied() >= node.knownCommitIndex();
     }
 
     @Override
     public void close() {
         node.close();
         executor.shutdownNow();
+        caches.close();
     }
 }

@@ -88,6 +88,8 @@ public class StoreRaft extends RAFT {
     /** Follower: the last index known to match the log of the leader of {@link #verifiedTerm}. */
     private long verified;
     private long verifiedTerm = -1;
+    /** The commit index of the last AppendEntries from a leader (read by readiness on other threads). */
+    private volatile long leaderCommit;
 
     /** Snapshots this member installed from a leader. */
     public int snapshotsInstalled() {
@@ -220,6 +222,7 @@ public class StoreRaft extends RAFT {
     /** An AppendEntries request on a follower (see the class comment). Runs on the processing thread. */
     AppendResult appendAsFollower(LogEntries entries, AppendRequest r, long term) {
         leader(r.leader());
+        leaderCommit = r.leaderCommit();
         if (verifiedTerm != term) { // a new leader: of its log, only the committed entries are known to match
             verifiedTerm = term;
             verified = commit_index;
@@ -273,6 +276,11 @@ public class StoreRaft extends RAFT {
         // the highest index known to match, never lower than a previous answer in this term (a resend of
         // older entries must not move the leader's next index below its match index)
         return new AppendResult(AppendResult.Result.OK, verified);
+    }
+
+    /** The highest commit index known here: this member's own as leader, else the last one a leader sent. */
+    long knownCommitIndex() {
+        return isLeader() ? commit_index : Math.max(leaderCommit, commit_index);
     }
 
     /** The first index, going back from {@code index} but not below the commit index + 1, holding {@code term}. */

@@ -22,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -34,25 +36,35 @@ import java.util.function.Predicate;
  * all-or-nothing batch with one refused change) consumes no index, so the event stream's indexes have
  * no holes. The index is part of the state and of the snapshot.
  *
- * <p>Materialized state: one concurrent map per kind (see design/store.md for why not Infinispan
- * caches). Reads take the read lock so that a list always reflects whole batches and one index.
+ * <p>Materialized state: one concurrent map per kind, made by the table factory it is given: on a manager
+ * an Infinispan local cache per kind ({@code raft.MaterializedCaches}), in domain tests a plain map. The
+ * machine is their only writer. Reads take the read lock so that a list always reflects whole batches and
+ * one index.
  */
 public final class StoreStateMachine {
     private static final int SNAPSHOT_MAGIC = 0x464c5331; // "FLS1"
     private static final Kind[] KINDS = {Kind.KIND_CLUSTER, Kind.KIND_NODE, Kind.KIND_SERVICE, Kind.KIND_TASK, Kind.KIND_NETWORK};
 
-    private final Map<Kind, ConcurrentHashMap<String, StoredObject>> tables = new EnumMap<>(Kind.class);
+    private final Map<Kind, ConcurrentMap<String, StoredObject>> tables = new EnumMap<>(Kind.class);
     private final Map<Kind, HashMap<String, String>> names = new EnumMap<>(Kind.class);
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final EventLog events;
     private volatile long index;
 
-    public StoreStateMachine(EventLog events) {
+    /** A machine on the given tables: {@code tables} makes the (empty) table of each kind. */
+    public StoreStateMachine(EventLog events, Function<Kind, ConcurrentMap<String, StoredObject>> tables) {
         this.events = events;
         for (Kind k : KINDS) {
-            tables.put(k, new ConcurrentHashMap<>());
+            ConcurrentMap<String, StoredObject> table = tables.apply(k);
+            table.clear();
+            this.tables.put(k, table);
             names.put(k, new HashMap<>());
         }
+    }
+
+    /** A machine on plain in-memory maps. */
+    public StoreStateMachine(EventLog events) {
+        this(events, k -> new ConcurrentHashMap<>());
     }
 
     public StoreStateMachine() {

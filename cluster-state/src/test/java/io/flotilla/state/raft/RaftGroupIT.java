@@ -107,6 +107,44 @@ class RaftGroupIT {
         return RaftCommandMachine.encode(RaftCommandMachine.APPLY, Managers.createTask(taskId).toByteArray());
     }
 
+    /**
+     * {@code docker node demote} of the leader: the leader removes itself from the group. The other two elect
+     * one of them, writes go on, and the old leader is no longer a voting member on either.
+     */
+    @Test
+    void theLeaderRemovedFromTheGroupHandsOverToAnotherMember(@TempDir Path dir) throws Exception {
+        try (LocalGroup g = new LocalGroup(dir, 3, 32 << 20)) {
+            g.startAll();
+            int leader = g.awaitLeader(30_000);
+            String leaderId = g.ids.get(leader);
+            g.store(leader).node().removeMember(leaderId).get(10, TimeUnit.SECONDS);
+            long removed = System.nanoTime();
+            int[] others = {(leader + 1) % 3, (leader + 2) % 3};
+            long deadline = System.currentTimeMillis() + 20_000;
+            String next = null;
+            while (System.currentTimeMillis() < deadline) {
+                String a = g.store(others[0]).node().leaderId();
+                String b = g.store(others[1]).node().leaderId();
+                if (a != null && a.equals(b) && !a.equals(leaderId)) {
+                    next = a;
+                    break;
+                }
+                Thread.sleep(10);
+            }
+            assertTrue(next != null, "the two remaining members agree on a new leader among them");
+            System.out.printf("[raft-it] leader %s removed itself; %s leads after %d ms%n", leaderId, next,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - removed));
+            int nextLeader = g.ids.indexOf(next);
+            ApplyResponse after = g.store(nextLeader).apply(Managers.createTask("after-demotion")).toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            assertTrue(after.getApplied(), "the new leader commits with the two remaining members");
+            for (int i : others) {
+                assertEquals(java.util.List.of(g.ids.get(others[0]), g.ids.get(others[1])).stream().sorted().toList(),
+                        g.store(i).node().members().stream().sorted().toList(), g.ids.get(i) + "'s voting members");
+            }
+        }
+    }
+
     @Test
     void withoutAMajorityWritesFailAtOnceAndReadsOfTheLastStateStillAnswer(@TempDir Path dir) throws Exception {
         try (LocalGroup g = new LocalGroup(dir, 3, 32 << 20)) {

@@ -244,7 +244,10 @@ class StoreStateMachineTest {
         StateStore.Watch w = hub.open(Set.of(Kind.KIND_TASK), 0, seen::add, t -> { });
         writer.join();
         long deadline = System.currentTimeMillis() + 60_000; // generous: CI machines can be loaded
-        while (System.currentTimeMillis() < deadline && (seen.isEmpty() || seen.get(seen.size() - 1).getIndex() < sm.index())) {
+        // until the snapshot is complete and the last change arrived (a snapshot's first chunk already
+        // carries the index of a watch opened after the last write)
+        while (System.currentTimeMillis() < deadline && (seen.stream().noneMatch(WatchResponse::getSnapshotComplete)
+                || seen.get(seen.size() - 1).getIndex() < sm.index())) {
             Thread.sleep(10);
         }
         w.close();
