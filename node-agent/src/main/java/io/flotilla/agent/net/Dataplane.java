@@ -353,6 +353,11 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, Network
             b.append("link del ").append(VXLAN).append('\n');
         }
         sh.check(List.of("ip", "-n", ns, "-batch", "-"), b.toString());
+        // nothing filters inside an overlay namespace: frames crossing br0 need not be handed to the IP hooks
+        // (br_netfilter's default, per namespace; absent where the kernel has no br_netfilter)
+        sh.run(List.of("nsenter", "--net=/run/netns/" + ns, "sysctl", "-q", "-w",
+                "net.bridge.bridge-nf-call-iptables=0", "net.bridge.bridge-nf-call-ip6tables=0",
+                "net.bridge.bridge-nf-call-arptables=0"), null);
         String staging = NetNames.vxlanStaging((int) o.getVni());
         sh.run(List.of("ip", "link", "del", staging), null);
         sh.check(List.of("ip", "link", "add", staging, "type", "vxlan", "id", Integer.toString(o.getVni()),

@@ -17,6 +17,8 @@ public final class NftScripts {
     /**
      * On the host: every port published on the routing mesh, arriving for one of the host's own addresses
      * (from outside, or from the host itself), goes to ingress_sbox on docker_gwbridge, port unchanged.
+     * The overlays' VXLAN datagrams (UDP to 4789, both ways) are not tracked: nothing NATs or filters them
+     * by state, and each would otherwise cost a conntrack lookup on the sending and on the receiving host.
      */
     public static String hostPorts(List<PublishedPortPlan> ports) {
         TreeSet<String> matches = new TreeSet<>();
@@ -37,7 +39,11 @@ public final class NftScripts {
         return "table ip " + HOST_TABLE + "\ndelete table ip " + HOST_TABLE + "\n"
                 + "table ip " + HOST_TABLE + " {\n"
                 + "  chain pre {\n    type nat hook prerouting priority dstnat; policy accept;\n" + pre + "  }\n"
-                + "  chain out {\n    type nat hook output priority -100; policy accept;\n" + out + "  }\n}\n";
+                + "  chain out {\n    type nat hook output priority -100; policy accept;\n" + out + "  }\n"
+                + "  chain vxlan_in {\n    type filter hook prerouting priority raw; policy accept;\n"
+                + "    udp dport " + NetNames.VXLAN_PORT + " notrack\n  }\n"
+                + "  chain vxlan_out {\n    type filter hook output priority raw; policy accept;\n"
+                + "    udp dport " + NetNames.VXLAN_PORT + " notrack\n  }\n}\n";
     }
 
     /**

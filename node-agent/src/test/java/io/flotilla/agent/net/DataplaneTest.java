@@ -95,6 +95,8 @@ class DataplaneTest {
         assertTrue(first.contains("ip netns add 1-1qc6vhwhae"), first);
         assertTrue(first.contains("ip link add vx-4096 type vxlan id 4096 dstport 4789 nolearning proxy"), first);
         assertTrue(first.contains("link set vx-4096 name vxlan0"), first);
+        assertTrue(first.contains("nsenter --net=/run/netns/1-1qc6vhwhae sysctl -q -w net.bridge.bridge-nf-call-iptables=0"),
+                "bridged overlay frames skip the IP hooks: " + first);
         assertTrue(first.contains("fdb append 00:00:00:00:00:00 dev vxlan0 dst 10.10.10.60 self permanent"), first);
         assertTrue(first.contains("neigh replace 10.255.0.5 lladdr 02:42:0a:ff:00:05 dev vxlan0 nud permanent"), first);
         assertTrue(first.contains("ip netns add ingress_sbox"), first);

@@ -90,8 +90,12 @@ class LoadBalancerTest {
         assertTrue(host.contains("fib daddr type local tcp dport 80 dnat to 172.18.0.2\n"), host);
         assertTrue(host.contains("fib daddr type local tcp dport 81 dnat to 172.18.0.2\n"), host);
         assertTrue(host.contains("ip daddr != 127.0.0.0/8 fib daddr type local udp dport 5353 dnat to 172.18.0.2"), host);
-        assertEquals(1, host.split("prerouting", -1).length - 1);
+        assertEquals(1, host.split("type nat hook prerouting", -1).length - 1);
         assertEquals(3, host.split("fib daddr type local", -1).length - 1 - 3, "each port once per chain: " + host);
+        assertTrue(host.contains("type filter hook prerouting priority raw; policy accept;\n    udp dport 4789 notrack\n"),
+                "VXLAN in untracked: " + host);
+        assertTrue(host.contains("type filter hook output priority raw; policy accept;\n    udp dport 4789 notrack\n"),
+                "VXLAN out untracked: " + host);
         nftAccepts(host);
 
         String dns = NftScripts.dnsRedirect("172.18.0.1");
