@@ -43,9 +43,13 @@ public final class NetworkPlanner {
 
     public static NetworkPlan plan(NetworkView view, String nodeId) {
         Map<String, String> vteps = new HashMap<>();
+        Map<String, String> hostnames = new HashMap<>();   // by VTEP address
         for (Node n : view.nodes()) {
             if (n.getStatus().getState() != NodeState.NODE_DOWN && !bare(n.getStatus().getAddr()).isEmpty()) {
                 vteps.put(n.getMeta().getId(), bare(n.getStatus().getAddr()));
+                if (!n.getDescription().getHostname().isEmpty()) {
+                    hostnames.put(bare(n.getStatus().getAddr()), n.getDescription().getHostname());
+                }
             }
         }
         Network ingress = null;
@@ -133,6 +137,12 @@ public final class NetworkPlanner {
                 o.addNeighbors(NeighborEntry.newBuilder().setIp(bare(e.address())).setMac(e.mac()).setVtep(vtep));
             }
             o.addAllPeerVteps(peers);
+            for (String peer : peers) {
+                String name = hostnames.get(peer);
+                if (name != null) {
+                    o.putPeerNames(peer, name);
+                }
+            }
             plan.addOverlays(o);
         }
         // VIP backend sets and published ports

@@ -3,6 +3,7 @@ package io.flotilla.network.plan;
 import io.flotilla.contracts.v1.Change;
 import io.flotilla.contracts.v1.EndpointSpec;
 import io.flotilla.contracts.v1.NetworkPlan;
+import io.flotilla.contracts.v1.NodeDescription;
 import io.flotilla.contracts.v1.OverlayPlan;
 import io.flotilla.contracts.v1.StoredObject;
 import io.flotilla.contracts.v1.Task;
@@ -13,6 +14,7 @@ import io.flotilla.network.view.NetworkView;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static io.flotilla.network.allocator.Fixtures.cluster;
 import static io.flotilla.network.allocator.Fixtures.network;
@@ -46,7 +48,9 @@ class NetworkPlannerTest {
     void overlaysVtepsNeighboursVipsAndPublishedPorts() {
         view.upsert(cluster("c1"), 1);
         view.upsert(node("n0", "10.10.10.60"), 2);
-        view.upsert(node("n1", "10.10.10.61"), 3);
+        StoredObject n1 = node("n1", "10.10.10.61");
+        view.upsert(n1.toBuilder().setNode(n1.getNode().toBuilder().setDescription(
+                NodeDescription.newBuilder().setHostname("swarm01"))).build(), 3);
         view.upsert(node("n2", "10.10.10.62:2377"), 4);
         view.upsert(network("internal0000000000000000a", "internal", "172.32.0.0/24"), 5);
         EndpointSpec p80 = publish(8080, 80);
@@ -65,6 +69,7 @@ class NetworkPlannerTest {
         assertEquals(4096, ing.getVni());
         assertEquals("10.255.0.1/16", ing.getGateway());
         assertEquals(List.of("10.10.10.61", "10.10.10.62"), ing.getPeerVtepsList());
+        assertEquals(Map.of("10.10.10.61", "swarm01"), ing.getPeerNamesMap(), "hostnames where the node gave one");
         // neighbours: the two tasks and the two remote ingress sandboxes
         assertEquals(4, ing.getNeighborsCount());
         assertEquals(1, p0.getPublishedPortsCount());

@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * The swarm networks as a host shows them (docker network ls / inspect on that host): on a worker the
  * overlays present there (from its network plan), and on any node the local half Swarm adds to an
- * inspect: the containers attached on this host ("Containers") and the overlay's VTEPs ("Peers").
+ * inspect: the containers attached on this host ("Containers") and the overlay's VTEPs ("Peers": each
+ * node's hostname and address).
  */
 final class SwarmNetworks {
 
@@ -83,7 +84,7 @@ final class SwarmNetworks {
             ips.addAll(o.getPeerVtepsList());
             for (String ip : ips) {
                 ObjectNode p = peers.addObject();
-                p.put("Name", ip.equals(advertiseAddr) ? node : ip);
+                p.put("Name", ip.equals(advertiseAddr) ? node : o.getPeerNamesOrDefault(ip, ip));
                 p.put("IP", ip);
             }
         }

@@ -18,7 +18,7 @@ class SwarmNetworksTest {
 
     private static final OverlayPlan INGRESS = OverlayPlan.newBuilder().setNetworkId("1qc6vhwhae2dnl0u7m7i0d4sk")
             .setName("ingress").setVni(4096).setSubnet("10.255.0.0/16").setGateway("10.255.0.1/16").setIngress(true)
-            .addPeerVteps("10.10.10.60").addPeerVteps("10.10.10.62").build();
+            .addPeerVteps("10.10.10.60").addPeerVteps("10.10.10.62").putPeerNames("10.10.10.62", "swarm02").build();
     private static final NetworkPlan PLAN = NetworkPlan.newBuilder().addOverlays(INGRESS)
             .setIngressSandbox(NetworkAttachment.newBuilder().addAddresses("10.255.0.3/16").setMac("02:42:0a:ff:00:03"))
             .build();
@@ -60,6 +60,9 @@ class SwarmNetworksTest {
         JsonNode peers = n.path("Peers");
         assertEquals(3, peers.size());
         assertEquals("swarm01", peers.get(0).path("Name").asText());
+        assertEquals("10.10.10.60", peers.get(1).path("Name").asText(), "no hostname known: the address");
+        assertEquals("swarm02", peers.get(2).path("Name").asText());
+        assertEquals("10.10.10.62", peers.get(2).path("IP").asText());
     }
 
     @Test
