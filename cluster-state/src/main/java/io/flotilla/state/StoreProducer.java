@@ -2,6 +2,7 @@ package io.flotilla.state;
 
 import io.flotilla.state.raft.RaftConfig;
 import io.flotilla.state.raft.RaftStateStore;
+import io.flotilla.state.tls.PeerTls;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
@@ -39,6 +40,14 @@ public class StoreProducer {
     long writeTimeoutMs;
     @ConfigProperty(name = "flotilla.store.history-events")
     int historyEvents;
+    @ConfigProperty(name = "flotilla.grpc.plaintext", defaultValue = "false")
+    boolean plaintext;
+    @ConfigProperty(name = "flotilla.tls.node-cert")
+    java.util.Optional<String> nodeCert;
+    @ConfigProperty(name = "flotilla.tls.node-key")
+    java.util.Optional<String> nodeKey;
+    @ConfigProperty(name = "flotilla.tls.node-ca")
+    java.util.Optional<String> nodeCa;
 
     @Produces
     @Singleton
@@ -47,6 +56,14 @@ public class StoreProducer {
         RaftConfig config = new RaftConfig(raftId, RaftConfig.parseMembers(members, raftId, advertise, port), bind, port,
                 advertise, Path.of(dataDir, "raft"), fsync, maxLogBytes, writeTimeoutMs, forceNewCluster);
         RaftStateStore store = new RaftStateStore(config, historyEvents);
+        if (!plaintext && nodeCert.isPresent() && nodeKey.isPresent() && nodeCa.isPresent()) {
+            // manager to manager (7946): mutual TLS with this node's identity (design/tls.md)
+            store.node().socketFactory(new PeerTls(Path.of(nodeCert.get()), Path.of(nodeKey.get()), Path.of(nodeCa.get()))
+                    .socketFactory());
+            LOG.infof("raft port %d: mutual TLS with this node's identity (%s)", port, nodeCert.get());
+        } else {
+            LOG.warnf("raft port %d: plain text (%s)", port, plaintext ? "FLOTILLA_PLAINTEXT" : "no node identity configured");
+        }
         // off the caller's thread: the store is first needed by the gRPC services, created on a Vert.x event loop
         store.startAsync().whenComplete((v, e) -> {
             if (e == null) {

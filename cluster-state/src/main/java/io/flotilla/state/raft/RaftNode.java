@@ -28,6 +28,7 @@ public final class RaftNode implements AutoCloseable {
     private final RaftCommandMachine machine;
     private volatile JChannel channel;
     private volatile RaftHandle handle;
+    private volatile org.jgroups.util.SocketFactory socketFactory;
 
     public RaftNode(RaftConfig config, StoreStateMachine stateMachine) {
         this.config = config;
@@ -36,6 +37,12 @@ public final class RaftNode implements AutoCloseable {
 
     public RaftConfig config() {
         return config;
+    }
+
+    /** The sockets of the TCP transport (mutual TLS between managers); before {@link #start}. Default: plain. */
+    public RaftNode socketFactory(org.jgroups.util.SocketFactory factory) {
+        this.socketFactory = factory;
+        return this;
     }
 
     public synchronized void start() throws Exception {
@@ -48,6 +55,9 @@ public final class RaftNode implements AutoCloseable {
         // held every message to the others for the connect timeout, and writes on the majority timed out
         if (channel.getProtocolStack().getTransport().getBundler() instanceof BaseBundler bundler) {
             bundler.useSingleSenderThread(false);
+        }
+        if (socketFactory != null) {
+            channel.getProtocolStack().getTransport().setSocketFactory(socketFactory);
         }
         RaftHandle h = new RaftHandle(channel, machine);
         channel.connect(CLUSTER);

@@ -29,6 +29,8 @@ final class LocalGroup implements AutoCloseable {
     final Path root;
     final long maxLogBytes;
     private final RaftStateStore[] stores;
+    /** Member i's transport sockets (null: plain), read at each start. */
+    java.util.function.IntFunction<org.jgroups.util.SocketFactory> sockets = i -> null;
 
     LocalGroup(Path root, int n, long maxLogBytes) throws Exception {
         this.root = root;
@@ -67,6 +69,7 @@ final class LocalGroup implements AutoCloseable {
     /** Starts member i (from its directory if it ran before); returns at once. */
     void start(int i) {
         RaftStateStore s = new RaftStateStore(config(i), 20_000); // three members share the test JVM's heap
+        s.node().socketFactory(sockets.apply(i));
         stores[i] = s;
         s.startAsync();
     }
