@@ -158,6 +158,8 @@ public final class ScaleBench {
                         && o.getTask().getStatus().getState().getNumber() >= TaskState.TASK_ASSIGNED.getNumber())
                 .count();
         System.out.printf("[scale] check: a linearizable List of tasks has %d assigned tasks%n", stored);
+        System.out.printf("[scale] this load and simulated runtime JVM: CPU %.1f s%n", ProcessHandle.current().info()
+                .totalCpuDuration().map(d -> d.toMillis() / 1e3).orElse(Double.NaN));
         return stored >= replicas ? 0 : 1;
     }
 

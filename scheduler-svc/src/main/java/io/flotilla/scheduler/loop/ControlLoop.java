@@ -10,6 +10,7 @@ import io.flotilla.contracts.v1.StateEvent;
 import io.flotilla.contracts.v1.StoredObject;
 import io.flotilla.contracts.v1.Task;
 import io.flotilla.scheduler.orchestrator.Orchestrator;
+import io.flotilla.scheduler.placement.NodeInfo;
 import io.flotilla.scheduler.placement.TaskScheduler;
 import io.flotilla.scheduler.plan.Plan;
 import io.flotilla.scheduler.plan.PlanApplier;
@@ -267,25 +268,36 @@ public final class ControlLoop implements AutoCloseable {
         passes++;
         int applied = 0;
         if (!due.isEmpty()) {
-            Plan plan = new Plan();
-            Map<Integer, String> keyOfChange = new HashMap<>();
+            // service by service: the orchestrator's plan, its new tasks placed (created already assigned),
+            // sent in batches as they fill, so that the store commits while the next services are worked out
+            Sending out = new Sending();
+            Map<String, NodeInfo> infos = null;
             for (String serviceId : due) {
                 Plan p = orchestrator.reconcile(view, serviceId, now);
-                int base = plan.changes().size();
-                plan.addAll(p);
-                for (int i = base; i < plan.changes().size(); i++) {
-                    keyOfChange.put(i, serviceId);
-                }
                 if (p.wakeAtMs() != Long.MAX_VALUE) {
                     requeueAt(serviceId, p.wakeAtMs());
                 }
+                List<Task> created = new ArrayList<>();
+                for (Change c : p.changes()) {
+                    if (c.getOp() == Op.OP_CREATE && c.getObject().hasTask()
+                            && TaskStates.awaitingPlacement(c.getObject().getTask())) {
+                        created.add(c.getObject().getTask());
+                    } else {
+                        out.add(c, serviceId);
+                    }
+                }
+                if (!created.isEmpty()) {
+                    if (infos == null) {
+                        infos = TaskScheduler.nodeInfos(view);
+                    }
+                    for (Change c : scheduler.scheduleNew(view, infos, created, now).changes()) {
+                        out.add(c, serviceId);
+                    }
+                }
             }
-            if (!plan.isEmpty()) {
+            if (!out.isEmpty()) {
                 schedule = true;
-                List<Change> changes = new ArrayList<>(plan.changes().size());
-                List<String> keys = new ArrayList<>(plan.changes().size());
-                placeNewTasks(plan, keyOfChange, changes, keys, now);
-                applied += apply(changes, keys::get, Set.copyOf(due), now);
+                applied += out.finish(Set.copyOf(due), now);
             }
         }
         if (schedule) {
@@ -295,110 +307,130 @@ public final class ControlLoop implements AutoCloseable {
         return applied;
     }
 
-    /**
-     * The orchestrator's plan with its new tasks placed by the scheduler before they are written: each is
-     * created already assigned (one store write, not a create and then an assignment). Fills the changes
-     * and, per change, the key a rejection requeues (a new task's: its service).
-     */
-    private void placeNewTasks(Plan plan, Map<Integer, String> keyOfChange, List<Change> changes, List<String> keys,
-                               long now) {
-        List<Task> created = new ArrayList<>();
-        List<Change> all = plan.changes();
-        for (int i = 0; i < all.size(); i++) {
-            Change c = all.get(i);
-            if (c.getOp() == Op.OP_CREATE && c.getObject().hasTask() && TaskStates.awaitingPlacement(c.getObject().getTask())) {
-                created.add(c.getObject().getTask());
-            } else {
-                changes.add(c);
-                keys.add(keyOfChange.get(i));
-            }
-        }
-        for (Change c : scheduler.scheduleNew(view, created, now).changes()) {
-            changes.add(c);
-            keys.add(c.getObject().getTask().getServiceId());
-        }
-    }
-
     private interface KeyOf {
         String key(int changeIndex);
     }
 
     private int apply(List<Change> changes, KeyOf keyOf, Set<String> keys, long now) {
-        Set<String> rejectedKeys = new LinkedHashSet<>();
-        int applied = 0;
-        boolean failed = false;
-        int batches = (changes.size() + options.maxBatch() - 1) / options.maxBatch();
-        int window = senders == null ? 1 : options.inFlight();
-        List<Future<ApplyResponse>> sent = new ArrayList<>(batches);
-        for (int b = 0; b < Math.min(window, batches); b++) {
-            sent.add(send(changes, b));
+        Sending out = new Sending();
+        for (int i = 0; i < changes.size(); i++) {
+            out.add(changes.get(i), keyOf.key(i));
         }
-        // outcomes in order; a further batch is sent as one comes back, none after a failed call (those
-        // already sent are still awaited: their outcomes go into the view)
-        for (int b = 0; b < sent.size(); b++) {
-            int from = b * options.maxBatch();
-            List<Change> batch = changes.subList(from, Math.min(changes.size(), from + options.maxBatch()));
-            ApplyResponse response;
+        return out.finish(keys, now);
+    }
+
+    /**
+     * A plan on its way to the store: each batch of maxBatch changes is sent (a partial Apply) as soon as it
+     * is full, up to inFlight at once (the store commits concurrent requests together); nothing more is sent
+     * after a failed call. {@link #finish} sends the rest, then takes the outcomes in plan order into the view
+     * and requeues keys. Worker thread only.
+     */
+    private final class Sending {
+        private final List<Change> changes = new ArrayList<>();
+        private final List<String> keyOfChange = new ArrayList<>();
+        private final List<Future<ApplyResponse>> sent = new ArrayList<>();
+        private int awaited;
+        private boolean failed;
+
+        void add(Change c, String key) {
+            changes.add(c);
+            keyOfChange.add(key);
+            if (changes.size() - sentChanges() >= options.maxBatch()) {
+                sendNext();
+            }
+        }
+
+        boolean isEmpty() {
+            return changes.isEmpty();
+        }
+
+        private int sentChanges() {
+            return sent.size() * options.maxBatch();
+        }
+
+        private void sendNext() {
+            int window = senders == null ? 1 : options.inFlight();
+            while (!failed && sent.size() - awaited >= window) {
+                await(sent.get(awaited++));
+            }
+            if (failed) {
+                return;
+            }
+            int from = sentChanges();
+            ApplyRequest request = ApplyRequest.newBuilder()
+                    .addAllChanges(changes.subList(from, Math.min(changes.size(), from + options.maxBatch())))
+                    .setPartial(true).build();
+            if (senders != null) {
+                sent.add(senders.submit(() -> applier.apply(request)));
+                return;
+            }
+            CompletableFuture<ApplyResponse> f = new CompletableFuture<>();
             try {
-                response = sent.get(b).get();
+                f.complete(applier.apply(request));
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+            sent.add(f);
+        }
+
+        /** Waits for a call; its response, or null (and the plan marked failed) if it failed. */
+        private ApplyResponse await(Future<ApplyResponse> f) {
+            try {
+                return f.get();
             } catch (ExecutionException | RuntimeException e) {
                 Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-                LOG.log(Level.WARNING, "store write failed: " + cause.getMessage());
+                if (!failed) {
+                    LOG.log(Level.WARNING, "store write failed: " + cause.getMessage());
+                }
                 failed = true;
-                continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 failed = true;
-                break;
             }
-            if (!failed && sent.size() < batches) {
-                sent.add(send(changes, sent.size()));
+            return null;
+        }
+
+        int finish(Set<String> keys, long now) {
+            if (!failed && sentChanges() < changes.size()) {
+                sendNext();
             }
-            for (int i = 0; i < batch.size(); i++) {
-                ChangeOutcome outcome = i < response.getOutcomesCount() ? response.getOutcomes(i) : null;
-                Change c = batch.get(i);
-                if (outcome != null && outcome.getResult() == ChangeResult.RESULT_OK) {
-                    applied++;
-                    recordOwnWrite(c, outcome, response.getIndex());
-                } else {
-                    changesRejected++;
-                    if (outcome != null && outcome.getResult() == ChangeResult.RESULT_NOT_FOUND
-                            && c.getOp() == Op.OP_DELETE) {
-                        continue; // already gone: what was wanted
+            Set<String> rejectedKeys = new LinkedHashSet<>();
+            int applied = 0;
+            for (int b = 0; b < sent.size(); b++) {
+                ApplyResponse response = await(sent.get(b));
+                if (response == null) {
+                    continue; // the other batches' outcomes still go into the view
+                }
+                int from = b * options.maxBatch();
+                List<Change> batch = changes.subList(from, Math.min(changes.size(), from + options.maxBatch()));
+                for (int i = 0; i < batch.size(); i++) {
+                    ChangeOutcome outcome = i < response.getOutcomesCount() ? response.getOutcomes(i) : null;
+                    Change c = batch.get(i);
+                    if (outcome != null && outcome.getResult() == ChangeResult.RESULT_OK) {
+                        applied++;
+                        recordOwnWrite(c, outcome, response.getIndex());
+                    } else {
+                        changesRejected++;
+                        if (outcome != null && outcome.getResult() == ChangeResult.RESULT_NOT_FOUND
+                                && c.getOp() == Op.OP_DELETE) {
+                            continue; // already gone: what was wanted
+                        }
+                        rejectedKeys.add(keyOfChange.get(from + i));
                     }
-                    rejectedKeys.add(keyOf.key(from + i));
                 }
             }
-        }
-        changesApplied += applied;
-        for (String k : keys) {
-            if (failed) {
-                backoff(k, options.errorBackoffMs(), now);
-            } else if (rejectedKeys.contains(k)) {
-                backoff(k, options.conflictBackoffMs(), now);
-            } else {
-                failures.remove(k);
+            changesApplied += applied;
+            for (String k : keys) {
+                if (failed) {
+                    backoff(k, options.errorBackoffMs(), now);
+                } else if (rejectedKeys.contains(k)) {
+                    backoff(k, options.conflictBackoffMs(), now);
+                } else {
+                    failures.remove(k);
+                }
             }
+            return applied;
         }
-        return applied;
-    }
-
-    /** Sends batch number b of the changes (in the worker itself when one at a time: a failure surfaces from get()). */
-    private Future<ApplyResponse> send(List<Change> changes, int b) {
-        int from = b * options.maxBatch();
-        ApplyRequest request = ApplyRequest.newBuilder()
-                .addAllChanges(changes.subList(from, Math.min(changes.size(), from + options.maxBatch())))
-                .setPartial(true).build();
-        if (senders != null) {
-            return senders.submit(() -> applier.apply(request));
-        }
-        CompletableFuture<ApplyResponse> f = new CompletableFuture<>();
-        try {
-            f.complete(applier.apply(request));
-        } catch (RuntimeException e) {
-            f.completeExceptionally(e);
-        }
-        return f;
     }
 
     private void recordOwnWrite(Change c, ChangeOutcome outcome, long index) {

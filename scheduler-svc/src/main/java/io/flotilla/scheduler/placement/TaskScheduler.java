@@ -45,25 +45,26 @@ public final class TaskScheduler {
     }
 
     public Plan schedule(ClusterView view, long nowMs) {
-        return place(view, view.tasksAwaitingPlacement(), nowMs);
+        return place(view, view.tasksAwaitingPlacement(), null, nowMs);
     }
 
     /**
      * Places tasks the orchestrator is about to create (not in the store yet: version 0). The plan has one
      * create per task, assigned to a node when one fits (else pending with the reason), so that a new task
      * costs the store one write instead of a create and then an assignment. A task that waits for its
-     * network allocation is created as it is.
+     * network allocation is created as it is. {@code infos} ({@link #nodeInfos}) is shared by the calls of
+     * one pass: it counts what they placed, as the view does not have those tasks yet.
      */
-    public Plan scheduleNew(ClusterView view, List<Task> created, long nowMs) {
-        return place(view, created, nowMs);
+    public Plan scheduleNew(ClusterView view, Map<String, NodeInfo> infos, List<Task> created, long nowMs) {
+        return place(view, created, infos, nowMs);
     }
 
-    private Plan place(ClusterView view, List<Task> pending, long nowMs) {
+    private Plan place(ClusterView view, List<Task> pending, Map<String, NodeInfo> known, long nowMs) {
         Plan plan = new Plan();
         if (pending.isEmpty()) {
             return plan;
         }
-        Map<String, NodeInfo> infos = nodeInfos(view);
+        Map<String, NodeInfo> infos = known != null ? known : nodeInfos(view);
         Map<String, List<Task>> groups = new LinkedHashMap<>();
         for (Task t : pending) {
             if (!NetworkAllocation.allocated(t, view.service(t.getServiceId()))) {
