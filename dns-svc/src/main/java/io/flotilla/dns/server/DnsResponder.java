@@ -33,6 +33,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -51,6 +52,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class DnsResponder {
     private static final int MAX_UDP = 4096;
     private static final int CACHE_ENTRIES = 8192;
+    private static final long CACHE_BYTES = 4L << 20;  // about: keys and renderings, whatever their sizes
     private static final int MAX_ROTATIONS = 16;      // answers with more addresses are rendered each time
 
     private final NameTable table;
@@ -59,6 +61,7 @@ public final class DnsResponder {
     private final Semaphore forwardSlots;
     private final AtomicInteger rotation = new AtomicInteger();
     private final ConcurrentHashMap<CacheKey, Cached> cache = new ConcurrentHashMap<>();
+    private final AtomicLong cacheBytes = new AtomicLong();
 
     public final LongAdder local = new LongAdder();
     public final LongAdder forwarded = new LongAdder();
@@ -156,8 +159,14 @@ public final class DnsResponder {
     }
 
     private void remember(CacheKey key, Cached value) {
-        if (cache.size() >= CACHE_ENTRIES) {
-            cache.clear(); // simple bound: a burst of distinct names or sources starts the cache afresh
+        long size = 96L + key.bytes.length;
+        for (byte[] v : value.variants()) {
+            size += 16 + v.length;
+        }
+        if (cache.size() >= CACHE_ENTRIES || cacheBytes.addAndGet(size) > CACHE_BYTES) {
+            // simple bound: a burst of distinct names or sources (or large answers) starts the cache afresh
+            cache.clear();
+            cacheBytes.set(size);
         }
         cache.put(key, value);
     }

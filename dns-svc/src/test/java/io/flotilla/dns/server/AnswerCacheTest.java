@@ -10,6 +10,7 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
@@ -29,6 +30,7 @@ import static io.flotilla.dns.view.Fixtures.running;
 import static io.flotilla.dns.view.Fixtures.task;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Repeated UDP queries are answered from rendered responses: they must give what a fresh lookup gives,
@@ -122,6 +124,29 @@ class AnswerCacheTest {
         table.removeSources("b1");
         assertEquals(Rcode.NXDOMAIN, ask("nodejs", Type.A, 4, BUSYBOX).getRcode());
         assertEquals(2, forwards);
+    }
+
+    @Test
+    void manyDistinctQueriesKeepTheCacheBounded() throws Exception {
+        int id = 0;
+        for (int payload = 512; payload < 712; payload++) {
+            for (int mask = 0; mask < 64; mask++) { // "nodejs" in every mix of cases (the key is the bytes)
+                StringBuilder name = new StringBuilder();
+                for (int i = 0; i < 6; i++) {
+                    char c = "nodejs".charAt(i);
+                    name.append((mask & (1 << i)) != 0 ? Character.toUpperCase(c) : c);
+                }
+                Message q = Message.newQuery(Record.newRecord(Name.fromString(name.toString(), Name.root), Type.A,
+                        DClass.IN));
+                q.addRecord(new OPTRecord(payload, 0, 0), Section.ADDITIONAL);
+                q.getHeader().setID(++id & 0xffff);
+                byte[] wire = q.toWire();
+                Message m = new Message(responder.handle(wire, wire.length, BUSYBOX, false).toCompletableFuture().get());
+                assertEquals(List.of("172.32.0.2"), addresses(m));
+            }
+        }
+        assertTrue(responder.cacheSize() <= 8192, "entries: " + responder.cacheSize());
+        assertEquals(List.of("172.32.0.2"), addresses(ask("nodejs", Type.A, 1, BUSYBOX)));
     }
 
     @Test
