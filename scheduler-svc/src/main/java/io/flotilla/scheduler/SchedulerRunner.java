@@ -44,6 +44,10 @@ public class SchedulerRunner {
     @ConfigProperty(name = "flotilla.scheduler.enabled", defaultValue = "true")
     boolean enabled;
 
+    /** Store batches of a plan in flight at once (design/scheduler.md). */
+    @ConfigProperty(name = "flotilla.scheduler.in-flight", defaultValue = "4")
+    int inFlight;
+
     private ControlLoop loop;
     private StateEventListener kafka;
     private StoreWatchSource watch;
@@ -55,7 +59,7 @@ public class SchedulerRunner {
             return;
         }
         loop = new ControlLoop(new ClusterView(), new Orchestrator(), new TaskScheduler(), new StorePlanApplier(store),
-                System::currentTimeMillis, ControlLoop.Options.defaults());
+                System::currentTimeMillis, ControlLoop.Options.defaults().withInFlight(inFlight));
         kafka = new StateEventListener(bootstrap);
         watch = new StoreWatchSource(store);
         running = true;

@@ -59,6 +59,10 @@ public final class ControlLoop implements AutoCloseable {
         public static Options defaults() {
             return new Options(5, 1000, 10, 50, 5_000, 4);
         }
+
+        public Options withInFlight(int n) {
+            return new Options(debounceMs, maxBatch, conflictBackoffMs, errorBackoffMs, maxBackoffMs, Math.max(1, n));
+        }
     }
 
     private final ClusterView view;
