@@ -251,11 +251,23 @@ public final class ScaleBench {
                 .setReplicated(ReplicatedMode.newBuilder().setReplicas(n)).build();
         Service service = Service.newBuilder().setMeta(Meta.newBuilder().setCreatedAtMs(now).setUpdatedAtMs(now))
                 .setSpec(spec).setSpecVersion(1).build();
-        ApplyResponse r = store.withDeadlineAfter(30, TimeUnit.SECONDS).apply(ApplyRequest.newBuilder()
-                .addChanges(Change.newBuilder().setOp(Op.OP_CREATE).setKind(Kind.KIND_SERVICE)
-                        .setObject(StoredObject.newBuilder().setService(service))).build());
-        if (!r.getApplied()) {
-            throw new IllegalStateException("service create: " + r);
+        ApplyRequest create = ApplyRequest.newBuilder().addChanges(Change.newBuilder().setOp(Op.OP_CREATE)
+                .setKind(Kind.KIND_SERVICE).setObject(StoredObject.newBuilder().setService(service))).build();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ApplyResponse r = store.withDeadlineAfter(30, TimeUnit.SECONDS).apply(create);
+                if (r.getApplied()
+                        || attempt > 1 && r.getOutcomes(0).getResult() == ChangeResult.RESULT_NAME_CONFLICT) {
+                    return; // (a name conflict after a retry: the first attempt did commit)
+                }
+                throw new IllegalStateException("service create: " + r);
+            } catch (io.grpc.StatusRuntimeException e) {
+                // "no quorum: the write was not committed within 3000 ms ... it may still commit later"
+                if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE || attempt == 5) {
+                    throw e;
+                }
+                System.out.println("[scale] service create retried: " + e.getStatus().getDescription());
+            }
         }
     }
 
