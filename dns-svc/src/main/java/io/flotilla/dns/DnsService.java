@@ -46,7 +46,7 @@ public class DnsService {
     @ConfigProperty(name = "flotilla.dns.ttl", defaultValue = "1")
     long ttl;
 
-    @ConfigProperty(name = "flotilla.dns.udp-threads", defaultValue = "1")
+    @ConfigProperty(name = "flotilla.dns.udp-threads", defaultValue = "2")
     int udpThreads;
 
     private ExecutorService callbacks;

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.StandardSocketOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -30,10 +31,11 @@ import java.util.logging.Logger;
  * (length-prefixed messages, several per connection, a bounded pool of connection threads, an idle
  * timeout).
  *
- * <p>One UDP receiver is the fast choice: receivers on one socket take turns on the socket's read lock,
- * and each hand-over parks one thread and wakes the other (a futex call and a context switch per query;
- * with two receivers the throughput on a 2-core host fell by more than half). A local answer costs a few
- * microseconds of one thread, forwarded ones do not hold the receiver.
+ * <p>Receivers on one socket take turns on the socket's read lock, and each hand-over parks one thread
+ * and wakes the other (a futex call and a context switch per query; with two receivers the throughput on
+ * a 2-core host fell by more than half). So on a fixed port several receivers get a socket each
+ * (SO_REUSEPORT); on port 0 (tests) they share one, and one receiver is the fast choice there. A local
+ * answer costs a few microseconds of one thread, forwarded ones do not hold the receiver.
  */
 public final class DnsServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DnsServer.class.getName());
@@ -51,6 +53,7 @@ public final class DnsServer implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private DatagramSocket udp;
+    private final List<DatagramSocket> extraUdp = new ArrayList<>();
     private ServerSocket tcp;
     private ThreadPoolExecutor tcpPool;
     private volatile boolean running;
@@ -84,15 +87,52 @@ public final class DnsServer implements AutoCloseable {
                 // an ephemeral UDP port whose TCP twin is taken: try another
             }
         }
+        if (options.udpThreads() > 1 && listen.getPort() != 0) {
+            // one socket per receiver on a fixed port (SO_REUSEPORT; the kernel spreads the clients by
+            // address and port): no read lock to hand over. The plain bind above proved the port free;
+            // the group binds right after (a process binding it in between without SO_REUSEPORT makes
+            // this bind fail; with port 0 the kernel could give another reuse-port group's port away).
+            int port = udp.getLocalPort();
+            udp.close();
+            try {
+                bindGroup(port);
+            } catch (IOException | RuntimeException e) {
+                extraUdp.forEach(DatagramSocket::close);
+                extraUdp.clear();
+                udp.close();
+                tcp.close();
+                throw e;
+            }
+        }
         running = true;
         AtomicInteger n = new AtomicInteger();
         tcpPool = new ThreadPoolExecutor(0, options.maxTcpConnections(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> daemon(r, "dns-tcp-" + n.incrementAndGet()));
         for (int i = 0; i < options.udpThreads(); i++) {
-            threads.add(daemon(this::udpLoop, "dns-udp-" + i));
+            DatagramSocket s = i == 0 || extraUdp.isEmpty() ? udp : extraUdp.get(i - 1);
+            threads.add(daemon(() -> udpLoop(s), "dns-udp-" + i));
         }
         threads.add(daemon(this::acceptLoop, "dns-tcp-accept"));
         threads.forEach(Thread::start);
+    }
+
+    /** The receivers' sockets on the port, SO_REUSEPORT each (udp is the first). */
+    private void bindGroup(int port) throws IOException {
+        for (int i = 0; i < options.udpThreads(); i++) {
+            DatagramSocket s = new DatagramSocket(null);
+            if (i == 0) {
+                udp = s;
+            } else {
+                extraUdp.add(s);
+            }
+            s.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            try {
+                s.setReceiveBufferSize(4 << 20);
+            } catch (SocketException ignored) {
+                // the kernel's limit applies
+            }
+            s.bind(new InetSocketAddress(listen.getAddress(), port));
+        }
     }
 
     public InetSocketAddress udpAddress() {
@@ -103,7 +143,7 @@ public final class DnsServer implements AutoCloseable {
         return (InetSocketAddress) tcp.getLocalSocketAddress();
     }
 
-    private void udpLoop() {
+    private void udpLoop(DatagramSocket udp) {
         byte[] buf = new byte[65535];
         DatagramPacket in = new DatagramPacket(buf, buf.length);
         while (running) {
@@ -122,7 +162,7 @@ public final class DnsServer implements AutoCloseable {
                 responder.handle(packet, packet.length, client.getAddress(), false)
                         .whenComplete((out, err) -> {
                             if (out != null) {
-                                sendUdp(out, client);
+                                sendUdp(udp, out, client);
                             }
                         });
             } catch (RuntimeException e) {
@@ -131,7 +171,7 @@ public final class DnsServer implements AutoCloseable {
         }
     }
 
-    private void sendUdp(byte[] out, InetSocketAddress client) {
+    private void sendUdp(DatagramSocket udp, byte[] out, InetSocketAddress client) {
         try {
             udp.send(new DatagramPacket(out, out.length, client));
         } catch (IOException e) {
@@ -203,6 +243,7 @@ public final class DnsServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         running = false;
+        extraUdp.forEach(DatagramSocket::close);
         if (udp != null) {
             udp.close();
         }
