@@ -50,28 +50,49 @@ public class NodeCommands {
         return n.getSpec().getName().isEmpty() ? n.getDescription().getHostname() : n.getSpec().getName();
     }
 
+    /**
+     * Changes the node's spec as a client that read {@code version} asks. In sequence when no spec change was
+     * made since that version: the managers rewrite a node's status, role in force and attachments all the
+     * time, and a `docker node promote` between two of those must not fail (see Node.spec_base_version).
+     */
     public Node update(String ref, long version, UnaryOperator<NodeSpec> change) {
-        Node current = find(ref);
-        if (current.getMeta().getVersion() != version) {
-            throw ApiException.outOfSequence();
-        }
-        NodeSpec spec = change.apply(current.getSpec());
-        if (current.getSpec().getDesiredRole() == NodeRole.ROLE_MANAGER && spec.getDesiredRole() == NodeRole.ROLE_WORKER) {
-            long managers = list().stream().filter(n -> n.getSpec().getDesiredRole() == NodeRole.ROLE_MANAGER).count();
-            if (managers <= 1) {
-                throw failedPrecondition("attempting to demote the last manager of the swarm");
+        for (int attempt = 0; ; attempt++) {
+            Node current = find(ref);
+            long now = current.getMeta().getVersion();
+            if (!inSequence(current, version)) {
+                throw ApiException.outOfSequence();
+            }
+            NodeSpec spec = change.apply(current.getSpec());
+            if (current.getSpec().getDesiredRole() == NodeRole.ROLE_MANAGER && spec.getDesiredRole() == NodeRole.ROLE_WORKER) {
+                long managers = list().stream().filter(n -> n.getSpec().getDesiredRole() == NodeRole.ROLE_MANAGER).count();
+                if (managers <= 1) {
+                    throw failedPrecondition("attempting to demote the last manager of the swarm");
+                }
+            }
+            Node updated = current.toBuilder()
+                    .setSpec(spec)
+                    .setSpecBaseVersion(now)
+                    .setMeta(current.getMeta().toBuilder().setUpdatedAtMs(System.currentTimeMillis()))
+                    .build();
+            try {
+                Outcomes.require(store.apply(ApplyRequest.newBuilder()
+                        .addChanges(Change.newBuilder().setOp(Op.OP_UPDATE).setKind(Kind.KIND_NODE)
+                                .setId(current.getMeta().getId()).setExpectedVersion(now)
+                                .setObject(StoredObject.newBuilder().setNode(updated)))
+                        .build()), "node " + ref);
+                return updated;
+            } catch (ApiException e) {
+                if (e.status() != 409 || attempt >= 5) {
+                    throw e; // a status write in between: read again (the check above still holds the client)
+                }
             }
         }
-        Node updated = current.toBuilder()
-                .setSpec(spec)
-                .setMeta(current.getMeta().toBuilder().setUpdatedAtMs(System.currentTimeMillis()))
-                .build();
-        Outcomes.require(store.apply(ApplyRequest.newBuilder()
-                .addChanges(Change.newBuilder().setOp(Op.OP_UPDATE).setKind(Kind.KIND_NODE)
-                        .setId(current.getMeta().getId()).setExpectedVersion(version)
-                        .setObject(StoredObject.newBuilder().setNode(updated)))
-                .build()), "node " + ref);
-        return updated;
+    }
+
+    /** The client's version is the current one, or later than the last spec change (status changes since). */
+    static boolean inSequence(Node current, long clientVersion) {
+        long now = current.getMeta().getVersion();
+        return clientVersion == now || clientVersion > current.getSpecBaseVersion() && clientVersion < now;
     }
 
     public void remove(String ref, boolean force) {

@@ -166,13 +166,25 @@ class GatewayResourceTest {
                 .body("Description.Hostname", equalTo("cas-host"))
                 .body("Status.State", equalTo("ready"))
                 .extract().jsonPath().getLong("Version.Index");
+        String pause = "{\"Role\":\"worker\",\"Availability\":\"pause\"}";
+        given().contentType(ContentType.JSON).body(pause)
+                .post("/v1.41/nodes/" + id + "/update?version=" + version).then().statusCode(200);
+        long afterPause = given().get("/v1.41/nodes/" + id).then().statusCode(200)
+                .extract().jsonPath().getLong("Version.Index");
+        // a client that read the node before that spec change is out of sequence, and changes nothing
         String drain = "{\"Labels\":{\"zone\":\"a\"},\"Role\":\"worker\",\"Availability\":\"drain\"}";
         given().contentType(ContentType.JSON).body(drain)
-                .post("/v1.41/nodes/" + id + "/update?version=" + (version - 1)).then().statusCode(409)
+                .post("/v1.41/nodes/" + id + "/update?version=" + version).then().statusCode(409)
                 .body("message", equalTo("rpc error: code = Unknown desc = update out of sequence"));
-        assertEquals(NodeAvailability.AVAILABILITY_ACTIVE, store.get(Kind.KIND_NODE, id).orElseThrow().getNode().getSpec().getAvailability());
+        assertEquals(NodeAvailability.AVAILABILITY_PAUSE, store.get(Kind.KIND_NODE, id).orElseThrow().getNode().getSpec().getAvailability());
+        // the managers rewrite the node's status meanwhile: a client that read it after the spec change is
+        // still in sequence (docker node promote/update must not fail on a heartbeat's write)
+        Node stored = store.get(Kind.KIND_NODE, id).orElseThrow().getNode();
+        store.put(Kind.KIND_NODE, StoredObject.newBuilder().setNode(stored.toBuilder()
+                .setStatus(stored.getStatus().toBuilder().setAddr("10.0.0.2"))).build());
+        assertTrue(store.get(Kind.KIND_NODE, id).orElseThrow().getNode().getMeta().getVersion() > afterPause);
         given().contentType(ContentType.JSON).body(drain)
-                .post("/v1.41/nodes/" + id + "/update?version=" + version).then().statusCode(200);
+                .post("/v1.41/nodes/" + id + "/update?version=" + afterPause).then().statusCode(200);
         given().get("/v1.41/nodes/" + id).then().statusCode(200)
                 .body("Spec.Availability", equalTo("drain")).body("Spec.Labels.zone", equalTo("a"));
         given().queryParam("filters", "{\"role\":{\"worker\":true},\"name\":{\"cas-host\":true}}").get("/v1.41/nodes")
