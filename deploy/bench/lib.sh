@@ -4,11 +4,16 @@ LAB=$REPO/deploy/lab
 d() { local h=$1; shift; "$LAB" exec "$h" -- docker "$@"; }
 
 ensure_swarm() {
+  local i
   if ! "$LAB" status | grep -q '^swarm02 '; then
     "$LAB" up --hosts 3 >/dev/null || { echo "lab up failed" >&2; exit 1; }
   fi
   if ! d swarm00 node ls >/dev/null 2>&1; then
-    d swarm00 swarm init --advertise-addr ens33 >/dev/null || exit 1
+    if ! d swarm00 swarm init --advertise-addr ens33 >/dev/null; then
+      # on a loaded machine the first init may time out although the swarm came up
+      for ((i = 0; i < 30; i++)); do d swarm00 node ls >/dev/null 2>&1 && break; sleep 1; done
+      d swarm00 node ls >/dev/null || exit 1
+    fi
     local t; t=$(d swarm00 swarm join-token -q worker)
     d swarm01 swarm join --token "$t" 10.10.10.60:2377 >/dev/null
     d swarm02 swarm join --token "$t" 10.10.10.60:2377 >/dev/null

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -80,6 +82,54 @@ final class Lab {
         } while (System.nanoTime() < deadline);
         fail(host + ": docker " + String.join(" ", args) + " did not get there within " + seconds + " s:\n" + r.out);
         return null;
+    }
+
+    /** A clean lab of three hosts: a swarm initialised on swarm00, swarm01 and swarm02 joined as workers. */
+    static void swarmOfThree() throws Exception {
+        assertEquals(0, exec(List.of("id", "-u"), 10).code());
+        exec(List.of(lab(), "down"), 120);
+        Result up = exec(List.of(lab(), "up", "--hosts", "3"), 300);
+        assertEquals(0, up.code(), up.out());
+        Result init = docker("swarm00", "swarm", "init", "--advertise-addr", "ens33");
+        if (init.code() != 0 && !answers("swarm00", 30, "node", "ls")) {
+            // on a loaded machine the first init can time out, and the swarm come up later, or not
+            init = docker("swarm00", "swarm", "init", "--advertise-addr", "ens33");
+            assertTrue(init.code() == 0 || init.out().contains("already part of a swarm"), init.out());
+            assertTrue(answers("swarm00", 60, "node", "ls"), "the manager answers after swarm init");
+        }
+        String token = ok("swarm00", "swarm", "join-token", "-q", "worker").trim();
+        ok("swarm01", "swarm", "join", "--token", token, "10.10.10.60:2377");
+        ok("swarm02", "swarm", "join", "--token", token, "10.10.10.60:2377");
+        await("swarm00", out -> out.split("Ready", -1).length - 1 == 3, 60, "node", "ls");
+    }
+
+    /** Whether docker on a host succeeds within the given seconds. */
+    static boolean answers(String host, int seconds, String... args) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        do {
+            if (docker(host, args).code() == 0) {
+                return true;
+            }
+            Thread.sleep(500);
+        } while (System.nanoTime() < deadline);
+        return false;
+    }
+
+    /** Waits until {@code docker service ps SERVICE} (on swarm00) shows at least n tasks running; that output. */
+    static String awaitRunning(String service, int n, int seconds) throws Exception {
+        return await("swarm00", out -> running(out) >= n,
+                seconds, "service", "ps", service, "--filter", "desired-state=running");
+    }
+
+    /** The lines of a {@code docker service ps} table whose task is running and meant to. */
+    static int running(String servicePs) {
+        int n = 0;
+        for (String line : servicePs.split("\n")) {
+            if (line.matches(".*Running\\s+Running.*")) {
+                n++;
+            }
+        }
+        return n;
     }
 
     static long ms(long t0) {

@@ -1,7 +1,5 @@
 package io.flotilla.agent.lab;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -37,32 +35,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * traffic between hosts to a task's address and to the service VIP. Timings are printed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RoutingMeshLabIT {
+class RoutingMeshLabIT extends ThreeHostSwarm {
 
     private static final Pattern HELLO = Pattern.compile("Hello World! from ([0-9.]+)");
     private static final String[] HOSTS = {"10.10.10.60", "10.10.10.61", "10.10.10.62"};
-
-    @BeforeAll
-    static void swarmOfThree() throws Exception {
-        assertEquals(0, Lab.exec(List.of("id", "-u"), 10).code());
-        Lab.exec(List.of(Lab.lab(), "down"), 120);
-        Lab.Result up = Lab.exec(List.of(Lab.lab(), "up", "--hosts", "3"), 300);
-        assertEquals(0, up.code(), up.out());
-        Lab.Result init = docker("swarm00", "swarm", "init", "--advertise-addr", "ens33");
-        if (init.code() != 0 && init.out().contains("did not become ready")) {
-            init = docker("swarm00", "swarm", "init", "--advertise-addr", "ens33");
-        }
-        assertEquals(0, init.code(), init.out());
-        String token = ok("swarm00", "swarm", "join-token", "-q", "worker").trim();
-        ok("swarm01", "swarm", "join", "--token", token, "10.10.10.60:2377");
-        ok("swarm02", "swarm", "join", "--token", token, "10.10.10.60:2377");
-        await("swarm00", out -> out.split("Ready", -1).length - 1 == 3, 60, "node", "ls");
-    }
-
-    @AfterAll
-    static void labDown() throws Exception {
-        Lab.exec(List.of(Lab.lab(), "down"), 120);
-    }
 
     @Test
     @Order(1)
@@ -264,18 +240,7 @@ class RoutingMeshLabIT {
     }
 
     private static void awaitRunning(String service, int n, int seconds) throws Exception {
-        await("swarm00", out -> running(out) >= n,
-                seconds, "service", "ps", service, "--filter", "desired-state=running");
-    }
-
-    private static int running(String servicePs) {
-        int n = 0;
-        for (String line : servicePs.split("\n")) {
-            if (line.matches(".*Running\\s+Running.*")) {
-                n++;
-            }
-        }
-        return n;
+        Lab.awaitRunning(service, n, seconds);
     }
 
     private static String awaitHello(String host, int port, int seconds) throws Exception {
