@@ -19,6 +19,8 @@ public final class NodeLiveness {
     private final LongSupplier clock;
     private final long graceMs;
     private final Map<String, Entry> nodes = new ConcurrentHashMap<>();
+    /** When a sign of life from any node was last taken in. */
+    private volatile long lastAnySeenMs = Long.MIN_VALUE / 2;
 
     public NodeLiveness(LongSupplier clockMs, long graceMs) {
         this.clock = clockMs;
@@ -30,6 +32,7 @@ public final class NodeLiveness {
      * so that the caller sets it READY again.
      */
     public boolean seen(String nodeId) {
+        lastAnySeenMs = clock.getAsLong();
         Entry before = nodes.put(nodeId, new Entry(clock.getAsLong(), Mark.ALIVE));
         return before != null && before.mark == Mark.DECLARED_DOWN;
     }
@@ -37,9 +40,17 @@ public final class NodeLiveness {
     /**
      * The nodes silent for longer than the grace period and not declared down yet; they are declared
      * down by this call (each is returned once until it is seen again or {@link #retry}d).
+     *
+     * <p>When two or more nodes are tracked and not one sign of life from any of them was taken in for the
+     * grace period, the silence is this manager's (its event loop stalled on a loaded host, a long GC pause:
+     * the heartbeats wait unread), not every node's at once: nobody is declared down until a heartbeat gets
+     * through again. A single tracked node cannot tell the two apart and goes down by the grace period.
      */
     public List<String> expire() {
         long now = clock.getAsLong();
+        if (nodes.size() >= 2 && now - lastAnySeenMs >= graceMs) {
+            return List.of();
+        }
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, Entry> e : nodes.entrySet()) {
             Entry v = e.getValue();

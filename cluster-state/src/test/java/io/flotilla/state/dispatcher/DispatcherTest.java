@@ -92,7 +92,7 @@ class DispatcherTest {
     }
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + 3_000_000_000L;
+        long end = System.nanoTime() + 15_000_000_000L; // generous: loaded CI machines
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
                 fail("timed out waiting for " + what);
@@ -277,6 +277,22 @@ class DispatcherTest {
         Node back = store.node(A).orElseThrow();
         assertEquals(NodeState.NODE_READY, back.getStatus().getState());
         assertEquals("", back.getStatus().getMessage());
+    }
+
+    @Test
+    void whenThisManagerHeardNoNodeAtAllForTheGraceNoneIsDeclaredDownUntilOneIsHeardAgain() {
+        Dispatcher.Session a = register(A, new Recorder());
+        register(B, new Recorder());
+
+        clock.addAndGet(3000); // this manager stalled: both nodes' heartbeats wait unread
+        dispatcher.checkLiveness();
+        assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState());
+        assertEquals(NodeState.NODE_READY, store.node(B).orElseThrow().getStatus().getState());
+
+        a.heartbeat(); // heartbeats get through again: A's did, B's did not (B is gone)
+        dispatcher.checkLiveness();
+        assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState());
+        assertEquals(NodeState.NODE_DOWN, store.node(B).orElseThrow().getStatus().getState());
     }
 
     @Test
