@@ -5,7 +5,7 @@ d() { local h=$1; shift; "$LAB" exec "$h" -- docker "$@"; }
 
 ensure_swarm() {
   local i
-  if ! "$LAB" status | grep -q '^swarm02 '; then
+  if ! grep -q '^swarm02 ' <<<"$("$LAB" status)"; then  # not a pipe: grep -q's early exit fails it under pipefail
     "$LAB" up --hosts 3 >/dev/null || { echo "lab up failed" >&2; exit 1; }
   fi
   if ! d swarm00 node ls >/dev/null 2>&1; then
