@@ -221,8 +221,8 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
 
     private CompletableFuture<ApplyResponse> proposeStarted(byte type, byte[] payload) {
         long start = System.nanoTime();
-        return node.propose(RaftCommandMachine.encode(type, payload))
-                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+        byte[] command = RaftCommandMachine.encode(type, payload);
+        return proposeThroughElection(command, start)
                 .handle((bytes, error) -> {
                     if (error != null) {
                         throw mapError(error);
@@ -237,6 +237,33 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
                     long left = timeoutMs - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                     return awaitIndex(r.getIndex(), Math.max(left, 100)).thenApply(i -> r);
                 });
+    }
+
+    /** How long a write waits for a leader while a majority of the members is in view (an election). */
+    static final long ELECTION_WAIT_MS = 2000;
+
+    /**
+     * Proposes; when there is no leader but a majority of the members is in this member's view (a leader was
+     * just killed, demoted or cut off, and the others are electing one: about a second), proposes again every
+     * 100 ms for up to {@link #ELECTION_WAIT_MS}. Without a majority in view it fails at once.
+     */
+    private CompletableFuture<byte[]> proposeThroughElection(byte[] command, long start) {
+        return node.propose(command).orTimeout(timeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(error -> {
+            Throwable e = error;
+            while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+                e = e.getCause();
+            }
+            boolean noLeader = e instanceof RaftLeaderException || !(e instanceof TimeoutException)
+                    && String.valueOf(e.getMessage()).contains("leader");
+            List<String> members = node.members();
+            long inView = node.reachable().stream().filter(members::contains).count();
+            if (!noLeader || inView < members.size() / 2 + 1
+                    || System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(ELECTION_WAIT_MS)) {
+                return CompletableFuture.failedFuture(error);
+            }
+            return CompletableFuture.supplyAsync(() -> command, CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS))
+                    .thenCompose(c -> proposeThroughElection(c, start));
+        });
     }
 
     private StoreException mapError(Throwable error) {
