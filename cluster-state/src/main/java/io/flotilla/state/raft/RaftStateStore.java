@@ -249,15 +249,9 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
      */
     private CompletableFuture<byte[]> proposeThroughElection(byte[] command, long start) {
         return node.propose(command).orTimeout(timeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(error -> {
-            Throwable e = error;
-            while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-                e = e.getCause();
-            }
-            boolean noLeader = e instanceof RaftLeaderException || !(e instanceof TimeoutException)
-                    && String.valueOf(e.getMessage()).contains("leader");
             List<String> members = node.members();
             long inView = node.reachable().stream().filter(members::contains).count();
-            if (!noLeader || inView < members.size() / 2 + 1
+            if (!noLeader(unwrap(error)) || inView < members.size() / 2 + 1
                     || System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(ELECTION_WAIT_MS)) {
                 return CompletableFuture.failedFuture(error);
             }
@@ -266,11 +260,23 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
         });
     }
 
-    private StoreException mapError(Throwable error) {
+    /** The failure inside the future's wrappers. */
+    private static Throwable unwrap(Throwable error) {
         Throwable e = error;
         while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
             e = e.getCause();
         }
+        return e;
+    }
+
+    /** The proposal failed because no leader is known (jgroups-raft says so in its messages, too). */
+    private static boolean noLeader(Throwable e) {
+        return e instanceof RaftLeaderException
+                || !(e instanceof TimeoutException) && String.valueOf(e.getMessage()).contains("leader");
+    }
+
+    private StoreException mapError(Throwable error) {
+        Throwable e = unwrap(error);
         if (e instanceof StoreException se) {
             return se;
         }
@@ -279,7 +285,7 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
                     + timeoutMs + " ms (members " + node.members() + ", reachable " + node.reachable()
                     + "); it may still commit later");
         }
-        if (e instanceof RaftLeaderException || String.valueOf(e.getMessage()).contains("leader")) {
+        if (noLeader(e)) {
             return new StoreException(StoreException.Reason.UNAVAILABLE, "no quorum: no Raft leader (members "
                     + node.members() + ", reachable " + node.reachable() + "): " + e.getMessage(), e);
         }
