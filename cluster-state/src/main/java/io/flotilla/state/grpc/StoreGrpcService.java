@@ -19,6 +19,8 @@ import io.flotilla.state.raft.RaftMembers;
 import io.flotilla.state.raft.RaftStateStore;
 import io.flotilla.state.store.StateStore;
 import io.flotilla.state.store.StoreException;
+import io.flotilla.state.store.WatchMessage;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -78,19 +80,30 @@ public class StoreGrpcService extends StoreGrpc.StoreImplBase {
         }
     }
 
+    /** Watch sends each change's bytes encoded once for all watchers ({@link SharedWatchEncoding}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return SharedWatchEncoding.rebind(super.bindService(), (request, out) -> watch(request, out, m -> m));
+    }
+
     @Override
     public void watch(WatchRequest request, StreamObserver<WatchResponse> out) {
+        watch(request, out, WatchMessage::message);
+    }
+
+    /** A watch whose messages are sent as {@code form} makes them (the shared message or its WatchResponse). */
+    private <T> void watch(WatchRequest request, StreamObserver<T> out, Function<WatchMessage, T> form) {
         Set<Kind> kinds = EnumSet.noneOf(Kind.class);
         try {
             for (Kind k : request.getKindsList()) {
                 requireKind(k);
                 kinds.add(k);
             }
-            ServerCallStreamObserver<WatchResponse> call = (ServerCallStreamObserver<WatchResponse>) out;
-            StateStore.Watch w = store.watch(kinds, request.getFromIndex(), msg -> {
+            ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) out;
+            StateStore.Watch w = store.watchMessages(kinds, request.getFromIndex(), msg -> {
                 synchronized (call) {
                     if (!call.isCancelled()) {
-                        call.onNext(msg);
+                        call.onNext(form.apply(msg));
                     }
                 }
             }, error -> {

@@ -10,6 +10,7 @@ import org.infinispan.manager.DefaultCacheManager;
 import io.flotilla.state.store.StoreStateMachine;
 
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 
@@ -35,6 +36,29 @@ public final class MaterializedCaches implements Function<Kind, ConcurrentMap<St
         for (Kind kind : StoreStateMachine.kinds()) {
             manager.defineConfiguration(name(kind), table);
         }
+    }
+
+    /**
+     * Starts the cache manager on a thread of its own and returns at once: it takes 0.5-10 s on a busy host,
+     * and the store is first made on a Vert.x event loop (while the gRPC server is built).
+     */
+    public static CompletableFuture<MaterializedCaches> startAsync(String memberId) {
+        CompletableFuture<MaterializedCaches> started = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                started.complete(new MaterializedCaches(memberId));
+            } catch (Throwable e) {
+                started.completeExceptionally(e);
+            }
+        }, "infinispan-start");
+        t.setDaemon(true);
+        t.start();
+        return started;
+    }
+
+    /** Tables on caches that may still be starting: the first write to one waits for them ({@link DeferredTable}). */
+    public static Function<Kind, ConcurrentMap<String, StoredObject>> deferred(CompletableFuture<MaterializedCaches> caches) {
+        return kind -> new DeferredTable(kind, caches);
     }
 
     private static String name(Kind kind) {

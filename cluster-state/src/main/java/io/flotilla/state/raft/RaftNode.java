@@ -39,6 +39,11 @@ public final class RaftNode implements AutoCloseable {
         return config;
     }
 
+    /** The state machine adapter: commands proposed by this process are kept there until applied. */
+    RaftCommandMachine commands() {
+        return machine;
+    }
+
     /** The sockets of the TCP transport (mutual TLS between managers); before {@link #start}. Default: plain. */
     public RaftNode socketFactory(org.jgroups.util.SocketFactory factory) {
         this.socketFactory = factory;

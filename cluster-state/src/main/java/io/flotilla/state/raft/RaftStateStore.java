@@ -13,6 +13,7 @@ import io.flotilla.state.store.StateStore;
 import io.flotilla.state.store.StoreException;
 import io.flotilla.state.store.StoreStateMachine;
 import io.flotilla.state.store.WatchHub;
+import io.flotilla.state.store.WatchMessage;
 import org.jgroups.protocols.raft.RaftLeaderException;
 
 import java.util.Iterator;
@@ -38,7 +39,7 @@ import java.util.function.Consumer;
  * through the log.
  */
 public final class RaftStateStore implements StateStore, AutoCloseable {
-    private final MaterializedCaches caches;
+    private final CompletableFuture<MaterializedCaches> caches;
     private final StoreStateMachine machine;
     private final RaftNode node;
     private final CommandPreparer preparer;
@@ -51,8 +52,9 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
 
     public RaftStateStore(RaftConfig config, int historyEvents) {
         this.config = config;
-        this.caches = new MaterializedCaches(config.raftId());
-        this.machine = new StoreStateMachine(new EventLog(historyEvents), caches);
+        // the cache manager starts in parallel with the Raft channel; the first apply waits for it
+        this.caches = MaterializedCaches.startAsync(config.raftId());
+        this.machine = new StoreStateMachine(new EventLog(historyEvents), MaterializedCaches.deferred(caches));
         this.node = new RaftNode(config.forceNewCluster() ? config.alone() : config, machine);
         this.preparer = new CommandPreparer();
         this.executor = Executors.newCachedThreadPool(r -> {
@@ -80,6 +82,7 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
         try {
             ForceNewCluster.Recovered forced = config.forceNewCluster() ? ForceNewCluster.prepare(config, machine) : null;
             startNode();
+            caches.join(); // a cache manager that could not start fails the start (writes fail as unavailable)
             node.addRoleListener(role -> {
                 if (role == org.jgroups.protocols.raft.Role.Leader) {
                     executor.execute(this::commitNoOp);
@@ -199,33 +202,40 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
         } catch (StoreException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return propose(RaftCommandMachine.APPLY, prepared.toByteArray());
+        // the state machine applies this very object when the entry commits here (no second decode)
+        RaftCommandMachine.Local local = node.commands().local(prepared);
+        return propose(local.entry, local).whenComplete((r, e) -> node.commands().forget(local));
     }
 
     @Override
     public CompletionStage<Long> readBarrier() {
-        return propose(RaftCommandMachine.BARRIER, new byte[0]).thenApply(ApplyResponse::getIndex);
+        return propose(RaftCommandMachine.encode(RaftCommandMachine.BARRIER, new byte[0]), null).thenApply(ApplyResponse::getIndex);
     }
 
-    private CompletableFuture<ApplyResponse> propose(byte type, byte[] payload) {
+    /** Proposes a log entry; local: the command it carries, when it is one proposed here (its outcome comes from there). */
+    private CompletableFuture<ApplyResponse> propose(byte[] command, RaftCommandMachine.Local local) {
         if (!node.started()) {
             // a write that arrives while this member is still joining waits for it, within the write timeout
             return started.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
                     .handle((ok, e) -> e == null && node.started())
-                    .thenCompose(up -> up ? proposeStarted(type, payload)
+                    .thenCompose(up -> up ? proposeStarted(command, local)
                             : CompletableFuture.failedFuture(new StoreException(StoreException.Reason.UNAVAILABLE,
                                     "no quorum: this manager's Raft member " + config.raftId() + " is still starting")));
         }
-        return proposeStarted(type, payload);
+        return proposeStarted(command, local);
     }
 
-    private CompletableFuture<ApplyResponse> proposeStarted(byte type, byte[] payload) {
+    private CompletableFuture<ApplyResponse> proposeStarted(byte[] command, RaftCommandMachine.Local local) {
         long start = System.nanoTime();
-        byte[] command = RaftCommandMachine.encode(type, payload);
         return proposeThroughElection(command, start)
                 .handle((bytes, error) -> {
                     if (error != null) {
                         throw mapError(error);
+                    }
+                    // applied here already (the leader's own proposal): the outcome object, not its bytes
+                    ApplyResponse applied = local == null ? null : local.response();
+                    if (applied != null) {
+                        return applied;
                     }
                     try {
                         return ApplyResponse.parseFrom(bytes);
@@ -347,6 +357,11 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
         return watches.open(kinds, fromIndex, listener, onError);
     }
 
+    /** As {@link #watch}, with the messages as shared by every watcher (each encoded once: {@link WatchMessage#bytes}). */
+    public Watch watchMessages(Set<Kind> kinds, long fromIndex, Consumer<WatchMessage> listener, Consumer<Throwable> onError) {
+        return watches.openMessages(kinds, fromIndex, listener, onError);
+    }
+
     /**
      * Every change after afterIndex from this manager's history (afterIndex 0: from the first index, never a
      * snapshot), then every later one; FAILED_PRECONDITION when the history does not reach back there.
@@ -364,6 +379,10 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
     public void close() {
         node.close();
         executor.shutdownNow();
-        caches.close();
+        caches.whenComplete((c, e) -> {
+            if (c != null) {
+                c.close();
+            }
+        });
     }
 }

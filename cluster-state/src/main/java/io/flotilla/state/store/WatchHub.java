@@ -9,7 +9,9 @@ import io.flotilla.contracts.v1.WatchResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -17,7 +19,8 @@ import java.util.function.Consumer;
 /**
  * Opens watches on a state machine: a snapshot and the subscription are taken in one step under the
  * state machine's lock, so a watcher sees every change after its snapshot exactly once, in index order.
- * Each watch delivers from one task at a time on the shared executor (never two threads at once).
+ * Each watch delivers from one task at a time on the shared executor (never two threads at once). The
+ * watchers that want the same events of a batch share one {@link WatchMessage} (built, and encoded, once).
  */
 public final class WatchHub {
     /** Events per message of a snapshot. */
@@ -27,6 +30,9 @@ public final class WatchHub {
 
     private final StoreStateMachine machine;
     private final Executor executor;
+    /** The messages made for the latest batch, by the kinds of its events they hold. */
+    private EventLog.Batch sharedBatch;
+    private final Map<Set<Kind>, WatchMessage> shared = new HashMap<>();
 
     public WatchHub(StoreStateMachine machine, Executor executor) {
         this.machine = machine;
@@ -38,6 +44,11 @@ public final class WatchHub {
      * from the history (FAILED_PRECONDITION when the history no longer reaches back there).
      */
     public StateStore.Watch open(Set<Kind> kinds, long fromIndex, Consumer<WatchResponse> listener, Consumer<Throwable> onError) {
+        return open(kinds, fromIndex, fromIndex == 0, m -> listener.accept(m.message()), onError);
+    }
+
+    /** As {@link #open}, with the messages as shared: for a watcher that sends them on as bytes. */
+    public StateStore.Watch openMessages(Set<Kind> kinds, long fromIndex, Consumer<WatchMessage> listener, Consumer<Throwable> onError) {
         return open(kinds, fromIndex, fromIndex == 0, listener, onError);
     }
 
@@ -48,10 +59,39 @@ public final class WatchHub {
      */
     public StateStore.Watch openHistory(Set<Kind> kinds, long afterIndex, Consumer<WatchResponse> listener,
                                         Consumer<Throwable> onError) {
-        return open(kinds, afterIndex, false, listener, onError);
+        return open(kinds, afterIndex, false, m -> listener.accept(m.message()), onError);
     }
 
-    private StateStore.Watch open(Set<Kind> kinds, long fromIndex, boolean snapshot, Consumer<WatchResponse> listener,
+    /**
+     * The message of a batch's events of the given kinds, or null when it has none: the same instance for every
+     * watcher that gets the same events (called under the event log's lock, batch after batch).
+     */
+    private synchronized WatchMessage messageFor(EventLog.Batch batch, Set<Kind> kinds) {
+        if (sharedBatch != batch) {
+            sharedBatch = batch;
+            shared.clear();
+        }
+        EnumSet<Kind> present = EnumSet.noneOf(Kind.class);
+        for (StateEvent e : batch.events()) {
+            if (kinds.contains(e.getKind())) {
+                present.add(e.getKind());
+            }
+        }
+        if (present.isEmpty()) {
+            return null;
+        }
+        return shared.computeIfAbsent(present, k -> {
+            List<StateEvent> mine = new ArrayList<>(batch.events().size());
+            for (StateEvent e : batch.events()) {
+                if (k.contains(e.getKind())) {
+                    mine.add(e);
+                }
+            }
+            return new WatchMessage(WatchResponse.newBuilder().setIndex(batch.index()).addAllEvents(mine).build());
+        });
+    }
+
+    private StateStore.Watch open(Set<Kind> kinds, long fromIndex, boolean snapshot, Consumer<WatchMessage> listener,
                                   Consumer<Throwable> onError) {
         Set<Kind> wanted = kinds.isEmpty() ? EnumSet.copyOf(StoreStateMachine.kinds()) : EnumSet.copyOf(kinds);
         Watcher w = new Watcher(wanted, listener, onError);
@@ -71,14 +111,14 @@ public final class WatchHub {
 
     private final class Watcher implements EventLog.Subscriber, StateStore.Watch {
         private final Set<Kind> kinds;
-        private final Consumer<WatchResponse> listener;
+        private final Consumer<WatchMessage> listener;
         private final Consumer<Throwable> onError;
         private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
         private boolean running;
         private volatile boolean closed;
         private int backlog;
 
-        Watcher(Set<Kind> kinds, Consumer<WatchResponse> listener, Consumer<Throwable> onError) {
+        Watcher(Set<Kind> kinds, Consumer<WatchMessage> listener, Consumer<Throwable> onError) {
             this.kinds = kinds;
             this.listener = listener;
             this.onError = onError;
@@ -95,24 +135,18 @@ public final class WatchHub {
                             .setObject(o).setSnapshot(true));
                 }
                 r.setSnapshotComplete(i >= objects.size());
-                WatchResponse msg = r.build();
-                enqueue(() -> listener.accept(msg), msg.getEventsCount());
+                WatchMessage msg = new WatchMessage(r.build());
+                enqueue(() -> listener.accept(msg), msg.message().getEventsCount());
             } while (i < objects.size());
         }
 
         @Override
         public void onBatch(EventLog.Batch batch) {
-            List<StateEvent> mine = new ArrayList<>(batch.events().size());
-            for (StateEvent e : batch.events()) {
-                if (kinds.contains(e.getKind())) {
-                    mine.add(e);
-                }
-            }
-            if (mine.isEmpty()) {
+            WatchMessage msg = messageFor(batch, kinds);
+            if (msg == null) {
                 return;
             }
-            WatchResponse msg = WatchResponse.newBuilder().setIndex(batch.index()).addAllEvents(mine).build();
-            enqueue(() -> listener.accept(msg), mine.size());
+            enqueue(() -> listener.accept(msg), msg.message().getEventsCount());
         }
 
         @Override

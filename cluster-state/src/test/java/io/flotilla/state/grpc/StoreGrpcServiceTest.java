@@ -87,6 +87,34 @@ class StoreGrpcServiceTest {
     }
 
     @Test
+    void twoWatchersGetTheSameChangeOverTheWire() throws Exception {
+        Context.CancellableContext ctx = Context.current().withCancellation();
+        try {
+            WatchRequest networks = WatchRequest.newBuilder().addKinds(Kind.KIND_NETWORK).build();
+            Iterator<WatchResponse> a = ctx.call(() -> store.watch(networks));
+            Iterator<WatchResponse> b = ctx.call(() -> store.watch(WatchRequest.newBuilder()
+                    .addKinds(Kind.KIND_NETWORK).addKinds(Kind.KIND_SERVICE).build()));
+            WatchResponse snapshotA = a.next();
+            WatchResponse snapshotB = b.next();
+            while (!snapshotA.getSnapshotComplete()) {
+                snapshotA = a.next();
+            }
+            while (!snapshotB.getSnapshotComplete()) {
+                snapshotB = b.next();
+            }
+            ApplyResponse r = store.apply(ApplyRequest.newBuilder().addChanges(createNetwork("shared-" + System.nanoTime())).build());
+            WatchResponse seenA = a.next();
+            WatchResponse seenB = b.next();
+            assertEquals(r.getIndex(), seenA.getIndex());
+            assertEquals(r.getOutcomes(0).getId(), seenA.getEvents(0).getId());
+            assertEquals(Op.OP_CREATE, seenA.getEvents(0).getOp());
+            assertEquals(seenA, seenB);
+        } finally {
+            ctx.cancel(null);
+        }
+    }
+
+    @Test
     void aBatchWithAStaleVersionChangesNothingAndNamesTheCurrentVersion() {
         ApplyResponse created = store.apply(ApplyRequest.newBuilder().addChanges(createNetwork("stale-a"))
                 .addChanges(createNetwork("stale-b")).build());

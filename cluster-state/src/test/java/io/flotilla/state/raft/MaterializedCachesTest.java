@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The manager's materialized state lives in Infinispan caches, one per kind, written by the state machine. */
@@ -59,6 +60,34 @@ class MaterializedCachesTest {
             ConcurrentMap<String, StoredObject> loaded = b.apply(Kind.KIND_SERVICE);
             assertEquals(new java.util.HashSet<>(services.keySet()), new java.util.HashSet<>(loaded.keySet()), "the snapshot's objects, and only those");
             assertEquals(2, second.index());
+        }
+    }
+
+    @Test
+    void aStoreOnCachesStillStartingIsMadeAtOnceAndItsFirstWriteWaitsForThem() throws Exception {
+        java.util.concurrent.CompletableFuture<MaterializedCaches> starting = new java.util.concurrent.CompletableFuture<>();
+        StoreStateMachine sm = new StoreStateMachine(new EventLog(100), MaterializedCaches.deferred(starting));
+        assertTrue(sm.list(Kind.KIND_SERVICE, o -> true).objects().isEmpty(), "reads before the first write: the empty state");
+        assertEquals(0, sm.size(Kind.KIND_TASK));
+
+        java.util.concurrent.CompletableFuture<ApplyResponse> write =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> apply(sm, createService("web")));
+        Thread.sleep(200);
+        assertFalse(write.isDone(), "the first write waits for the caches");
+        try (MaterializedCaches caches = new MaterializedCaches("late")) {
+            starting.complete(caches);
+            String web = write.get(30, java.util.concurrent.TimeUnit.SECONDS).getOutcomes(0).getId();
+            ConcurrentMap<String, StoredObject> services = caches.apply(Kind.KIND_SERVICE);
+            assertTrue(services instanceof org.infinispan.Cache<?, ?>);
+            assertEquals("web", services.get(web).getService().getSpec().getName());
+            assertEquals(1, sm.list(Kind.KIND_SERVICE, o -> true).objects().size());
+        }
+    }
+
+    @Test
+    void startAsyncGivesStartedCaches() throws Exception {
+        try (MaterializedCaches caches = MaterializedCaches.startAsync("async").get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            assertTrue(caches.apply(Kind.KIND_NODE) instanceof org.infinispan.Cache<?, ?>);
         }
     }
 }
