@@ -29,8 +29,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The manager's end of the agents' sessions, without the transport: registration, the assignment
- * sets (from one shared watch of tasks and nodes, debounced), heartbeats and node liveness, and the
- * agents' status reports.
+ * sets (from one shared watch of tasks and nodes; a change after a quiet spell at once, a burst
+ * debounced), heartbeats and node liveness, and the agents' status reports.
  */
 public final class Dispatcher implements AutoCloseable {
 
@@ -55,6 +55,7 @@ public final class Dispatcher implements AutoCloseable {
     private final Map<String, Long> ownVersions = new ConcurrentHashMap<>(); // node version after our last READY write
     private StateStore.Watch watch;
     private boolean flushScheduled;
+    private long lastFlushAt = Long.MIN_VALUE / 2;  // guarded by lock
     private ScheduledFuture<?> livenessLoop;
     private volatile boolean closed;
     private volatile Membership membership;
@@ -154,10 +155,16 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * A change after a quiet debounce window goes out at once (a replacement task is not held back); changes
+     * that follow within the window are gathered until its end.
+     */
     private void scheduleFlushLocked() {
         if (!flushScheduled && !dirty.isEmpty() && !closed) {
             flushScheduled = true;
-            executor.schedule(this::flush, config.debounceMs(), TimeUnit.MILLISECONDS);
+            long sinceLast = clock.getAsLong() - lastFlushAt;
+            long delay = sinceLast >= config.debounceMs() ? 0 : config.debounceMs() - Math.max(0, sinceLast);
+            executor.schedule(this::flush, delay, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -167,6 +174,7 @@ public final class Dispatcher implements AutoCloseable {
         long at;
         synchronized (lock) {
             flushScheduled = false;
+            lastFlushAt = clock.getAsLong();
             at = index.index();
             for (String node : dirty) {
                 Session s = sessions.get(node);
@@ -177,6 +185,9 @@ public final class Dispatcher implements AutoCloseable {
             dirty.clear();
         }
         out.forEach((s, tasks) -> s.send(tasks, at));
+        if (LOG.isDebugEnabled() && !out.isEmpty()) {
+            LOG.debugf("assignments at index %d to %d node(s)", at, out.size());
+        }
     }
 
     /** Looks for nodes silent for the grace period and marks them DOWN (the liveness loop's step). */

@@ -145,11 +145,16 @@ final class TaskStatusBatcher {
         if (changes.isEmpty()) {
             return;
         }
+        LOG.debugf("writing %d task status(es)", changes.size());
         store.apply(ApplyRequest.newBuilder().addAllChanges(changes).setPartial(true).build())
                 .whenComplete((response, error) -> onApplied(changes, sources, response, error));
     }
 
     private void onApplied(List<Change> changes, List<List<Pending>> sources, ApplyResponse response, Throwable error) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debugf("%d task status(es) written at index %d%s", changes.size(), error == null ? response.getIndex() : -1,
+                    error == null ? "" : ": " + error);
+        }
         List<Pending> again = new ArrayList<>();
         for (int i = 0; i < changes.size(); i++) {
             ChangeOutcome o = error == null && i < response.getOutcomesCount() ? response.getOutcomes(i) : null;

@@ -206,6 +206,21 @@ class DispatcherTest {
     }
 
     @Test
+    void aChangeAfterAQuietSpellGoesOutWithoutWaitingForTheDebounce() throws Exception {
+        dispatcher.close();
+        long hour = 3_600_000;
+        dispatcher = new Dispatcher(store, new DispatcherConfig(500, 1500, hour, 2, true, 10), executor, clock::get);
+        Recorder a = new Recorder();
+        register(A, a);
+        clock.addAndGet(hour); // nothing went out for a whole window
+
+        // a replacement task, say: the node gets it now, not an hour later
+        store.put(Kind.KIND_TASK, "t1", task("t1", A, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));
+        await("the set with t1", () -> a.sets.size() == 2);
+        assertEquals(List.of("t1"), a.lastIds());
+    }
+
+    @Test
     void aStatusReportForAnotherNodesTaskIsRefusedAndChangesNothing() throws Exception {
         store.put(Kind.KIND_TASK, "t1", task("t1", A, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));
         long t2Version = store.put(Kind.KIND_TASK, "t2", task("t2", B, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));

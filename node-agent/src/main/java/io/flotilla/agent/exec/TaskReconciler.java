@@ -71,19 +71,33 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
         this.queue = new KeyedWorkQueue("executor", workers, 200, 10_000, this::handle);
     }
 
+    /**
+     * Takes a new assignment set. The tasks that are new or changed (a replacement to start, a task to stop)
+     * are queued first, then those no longer assigned, then the unchanged ones, which are only looked at again.
+     */
     @Override
     public void reconcile(List<Task> assigned) {
         Map<String, Task> next = new HashMap<>();
+        List<String> unchanged = new ArrayList<>();
         for (Task t : assigned) {
             next.put(t.getMeta().getId(), t);
         }
         assignment = Map.copyOf(next);
-        next.keySet().forEach(queue::add);
+        for (Task t : assigned) {
+            String id = t.getMeta().getId();
+            Tracked known = tracked.get(id);
+            if (known != null && t.equals(known.task)) {
+                unchanged.add(id);
+            } else {
+                queue.add(id);
+            }
+        }
         for (String id : tracked.keySet()) {
             if (!next.containsKey(id)) {
                 queue.add(id);
             }
         }
+        unchanged.forEach(queue::add);
         queue.add(SWEEP);
     }
 
@@ -109,6 +123,7 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
         if (assignment == null || taskId == null || taskId.isEmpty()) {
             return;
         }
+        LOG.fine(() -> "task " + taskId + ": container " + containerId + " died (" + exitCode + ")");
         Tracked t = tracked.get(taskId);
         if (t != null && exitCode != null && (t.containerId == null || t.containerId.equals(containerId))) {
             t.diedWith = exitCode;
@@ -254,6 +269,7 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
         }
         ContainerConfig config = TaskContainers.configFor(task, nodeId.get(), networking.networkMode(task));
         String containerId;
+        long t0 = System.nanoTime();
         try {
             containerId = runtime.create(config);
         } catch (ImageNotFoundException e) {
@@ -274,18 +290,23 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
             return null;
         }
         t.containerId = containerId;
+        LOG.fine(() -> "task " + t.taskId + ": created in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return new ObservedContainer(containerId, t.taskId, ObservedContainer.Phase.CREATED, 0, 0, 0, 0);
     }
 
     private boolean start(Task task, Tracked t, ObservedContainer c) {
         report(t, TaskStatuses.starting(clock.getAsLong(), c.id()));
+        long t0 = System.nanoTime();
         try {
             runtime.start(c.id());
         } catch (ContainerRuntimeException e) {
             report(t, TaskStatuses.failed(clock.getAsLong(), c.id(), "starting container failed: " + e.getMessage()));
             return false;
         }
+        long t1 = System.nanoTime();
         Optional<ObservedContainer> after = runtime.inspect(c.id());
+        LOG.fine(() -> "task " + t.taskId + ": started in " + (t1 - t0) / 1_000_000 + " ms, inspected in "
+                + (System.nanoTime() - t1) / 1_000_000 + " ms");
         t.afterStart = after.orElse(null);
         if (after.isPresent() && after.get().running()) {
             try {
@@ -322,6 +343,7 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
 
     private void report(Tracked t, TaskStatus status) {
         t.last = status;
+        LOG.fine(() -> "task " + t.taskId + ": " + status.getState());
         try {
             sink.accept(TaskStatusUpdate.newBuilder().setTaskId(t.taskId).setStatus(status).build());
         } catch (RuntimeException e) {

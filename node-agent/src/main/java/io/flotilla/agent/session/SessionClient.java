@@ -347,6 +347,7 @@ public final class SessionClient implements AutoCloseable {
                         continue;
                     }
                     List<io.flotilla.contracts.v1.Task> tasks = m.getAssignments().getTasksList();
+                    LOG.debugf("assignments at index %d: %d task(s)", m.getAssignments().getIndex(), tasks.size());
                     calls.execute(() -> {
                         try {
                             executor.reconcile(tasks);

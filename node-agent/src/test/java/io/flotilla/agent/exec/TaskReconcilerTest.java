@@ -184,6 +184,84 @@ class TaskReconcilerTest {
         }
     }
 
+    @Test
+    void aReplacementIsCreatedBeforeTheUnchangedTasksAreLookedAtAgain() {
+        List<String> calls = new CopyOnWriteArrayList<>();
+        ContainerRuntime recording = new ContainerRuntime() {
+            @Override
+            public List<ObservedContainer> listTaskContainers(String nodeId) {
+                return engine.listTaskContainers(nodeId);
+            }
+
+            @Override
+            public java.util.Optional<ObservedContainer> findByTask(String taskId) {
+                calls.add("find " + taskId);
+                return engine.findByTask(taskId);
+            }
+
+            @Override
+            public java.util.Optional<ObservedContainer> inspect(String containerId) {
+                java.util.Optional<ObservedContainer> c = engine.inspect(containerId);
+                calls.add("inspect " + c.map(ObservedContainer::taskId).orElse(containerId));
+                return c;
+            }
+
+            @Override
+            public java.util.Optional<String> localImage(String image) {
+                return engine.localImage(image);
+            }
+
+            @Override
+            public String create(ContainerConfig config) {
+                calls.add("create " + config.labels().get(TaskContainers.LABEL_TASK_ID));
+                return engine.create(config);
+            }
+
+            @Override
+            public void start(String containerId) {
+                engine.start(containerId);
+            }
+
+            @Override
+            public void stop(String containerId, int graceSeconds) {
+                engine.stop(containerId, graceSeconds);
+            }
+
+            @Override
+            public void remove(String containerId) {
+                engine.remove(containerId);
+            }
+        };
+        // one worker: the order of the queue is the order of the work
+        TaskReconciler one = new TaskReconciler(recording, TaskNetworking.fixed("bridge"), () -> "node1",
+                System::currentTimeMillis, 1, 10, Runnable::run);
+        one.onStatus(reported::add);
+        try {
+            List<Task> running = new java.util.ArrayList<>();
+            for (int i = 1; i <= 8; i++) {
+                running.add(Tasks.task("r" + i, "web", i, "img:1", TaskState.TASK_RUNNING));
+            }
+            one.reconcile(running);
+            await(() -> running.stream().allMatch(t -> lastState(t.getMeta().getId()) == TaskState.TASK_RUNNING));
+            await(one::idle);
+            calls.clear();
+
+            // slot 9's task is new: its container is made before the eight running ones are checked again
+            List<Task> next = new java.util.ArrayList<>(running);
+            next.add(Tasks.task("n9", "web", 9, "img:1", TaskState.TASK_RUNNING));
+            one.reconcile(next);
+            await(() -> lastState("n9") == TaskState.TASK_RUNNING);
+            await(one::idle);
+            int created = calls.indexOf("create n9");
+            assertTrue(created >= 0, "n9 created: " + calls);
+            assertTrue(calls.subList(0, created).stream().noneMatch(c -> c.startsWith("inspect r")),
+                    "running tasks inspected before the new one was created: " + calls);
+            assertEquals(8, calls.stream().filter(c -> c.startsWith("inspect r")).count(), "each looked at once: " + calls);
+        } finally {
+            one.close();
+        }
+    }
+
     private List<TaskState> states(String id) {
         return reported.stream().filter(u -> u.getTaskId().equals(id)).map(u -> u.getStatus().getState())
                 .collect(Collectors.toList());

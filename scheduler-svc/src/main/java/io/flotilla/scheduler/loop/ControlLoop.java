@@ -308,6 +308,10 @@ public final class ControlLoop implements AutoCloseable {
             Plan plan = scheduler.schedule(view, now);
             applied += apply(plan.changes(), i -> ClusterView.SCHEDULE_KEY, Set.of(ClusterView.SCHEDULE_KEY), now);
         }
+        if (LOG.isLoggable(Level.FINE)) {
+            LOG.fine("pass: " + due.size() + " service(s)" + (schedule ? " and scheduling" : "") + ", " + applied
+                    + " change(s) applied in " + (clock.getAsLong() - now) + " ms");
+        }
         return applied;
     }
 
