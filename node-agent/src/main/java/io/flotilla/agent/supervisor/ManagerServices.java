@@ -79,15 +79,21 @@ public class ManagerServices implements ManagerControl {
         return true;
     }
 
-    /** {@code java <flotilla.java-opts> -jar <flotilla.home>/<module>/target/quarkus-app/quarkus-run.jar}. */
+    /**
+     * {@code java <flotilla.java-opts> -jar <flotilla.home>/<module>/target/quarkus-app/quarkus-run.jar}.
+     * dns-svc keeps the full JIT: a {@code -XX:TieredStopAtLevel} in the options (C1 only, cheaper for the
+     * other services) is left out for it, as it answers every task's lookups (C2 took its CPU per cached
+     * answer from ~16 to ~12.5 us on the lab, dns-svc/design/dns.md).
+     */
     Supervisor.Command command(ManagerEnv.Module m) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String jar = Path.of(home).toAbsolutePath().normalize()
                 .resolve(m.name()).resolve("target/quarkus-app/quarkus-run.jar").toString();
+        boolean fullJit = NodeDns.DNS.name().equals(m.name());
         List<String> argv = new ArrayList<>();
         argv.add(java);
         for (String o : javaOpts.trim().split("\\s+")) {
-            if (!o.isEmpty()) {
+            if (!o.isEmpty() && !(fullJit && o.startsWith("-XX:TieredStopAtLevel="))) {
                 argv.add(o);
             }
         }
