@@ -23,6 +23,10 @@ import java.util.stream.Collectors;
  */
 public final class RaftNode implements AutoCloseable {
     public static final String CLUSTER = "flotilla-state";
+    /** How long a member that has others to find waits for their discovery answers (GMS join_timeout). */
+    static final int JOIN_TIMEOUT_MS = 5000;
+    /** How long the accepting side of a TLS connection on 7946 gives the handshake and the peer's address. */
+    static final int TLS_HANDSHAKE_MS = 5000;
 
     private final RaftConfig config;
     private final RaftCommandMachine machine;
@@ -73,9 +77,15 @@ public final class RaftNode implements AutoCloseable {
         String hosts = config.members().stream().map(m -> m.host() + "[" + m.port() + "]").collect(Collectors.joining(","));
         String external = config.advertiseAddr().equals(config.bindAddr()) ? ""
                 : " external_addr=\"" + attr(config.advertiseAddr()) + "\"";
+        // a member with others to find (joining, or restarting) waits longer for their discovery answers: one that
+        // found nobody in time forms a group of its own, which only a merge brings back, and on a loaded host a new
+        // JVM's first TLS handshakes took over a second (seen on the lab: a promoted manager alone for minutes)
+        boolean others = config.members().stream().anyMatch(m -> !m.id().equals(config.raftId()));
+        // the accepting side's TLS handshake happens while it reads the peer's address: give it room
+        String peerRead = socketFactory != null ? " peer_addr_read_timeout=\"" + TLS_HANDSHAKE_MS + "\"" : "";
         return "<config xmlns=\"urn:org:jgroups\">\n"
                 + "  <TCP bind_addr=\"" + attr(config.bindAddr()) + "\" bind_port=\"" + config.port() + "\" port_range=\"0\""
-                + external + " tcp_nodelay=\"true\" sock_conn_timeout=\"1000\" diag.enabled=\"false\""
+                + external + " tcp_nodelay=\"true\" sock_conn_timeout=\"1000\" diag.enabled=\"false\"" + peerRead
                 + " thread_pool.min_threads=\"2\" thread_pool.max_threads=\"32\"/>\n"
                 + "  <TCPPING initial_hosts=\"" + attr(hosts) + "\" port_range=\"0\" send_cache_on_join=\"true\"/>\n"
                 + "  <MERGE3 min_interval=\"2000\" max_interval=\"5000\"/>\n"
@@ -92,7 +102,8 @@ public final class RaftNode implements AutoCloseable {
                 + "  <UNICAST3 xmit_interval=\"200\"/>\n"
                 + "  <pbcast.STABLE desired_avg_gossip=\"5000\" max_bytes=\"4M\"/>\n"
                 + "  <" + RejoinTolerantNoDupes.class.getName() + "/>\n"
-                + "  <pbcast.GMS print_local_addr=\"false\" join_timeout=\"1000\" max_join_attempts=\"0\"/>\n"
+                + "  <pbcast.GMS print_local_addr=\"false\" join_timeout=\"" + (others ? JOIN_TIMEOUT_MS : 1000)
+                + "\" max_join_attempts=\"0\"/>\n"
                 + "  <UFC max_credits=\"4M\" min_threshold=\"0.4\"/>\n"
                 + "  <MFC max_credits=\"4M\" min_threshold=\"0.4\"/>\n"
                 + "  <FRAG4 frag_size=\"60K\"/>\n"

@@ -77,6 +77,33 @@ class RaftPeerTlsTest {
         }
     }
 
+    @Test
+    void aManagerWhoseHandshakesAreSlowJoinsTheGroupInsteadOfFormingItsOwn(@TempDir Path dir) throws Exception {
+        try (LocalGroup g = new LocalGroup(dir.resolve("raft"), 3, 32 << 20)) {
+            PeerTls[] ids = {identity(dir.resolve("id1"), "m1", CA, NodeRole.ROLE_MANAGER),
+                    identity(dir.resolve("id2"), "m2", CA, NodeRole.ROLE_MANAGER),
+                    identity(dir.resolve("id3"), "m3", CA, NodeRole.ROLE_MANAGER)};
+            // the group's members answer a new connection only after 1.5 s (a loaded host, as on the lab)
+            g.sockets = i -> i < 2 ? SlowAcceptSockets.of(ids[i].socketFactory(), 1500) : ids[i].socketFactory();
+            g.start(0);
+            g.start(1);
+            int leader = awaitLeaderAmong(g, 0, 1);
+            ApplyResponse written = g.store(leader).apply(Managers.createTask("before-m3")).toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+            g.start(2);
+            long deadline = System.currentTimeMillis() + 30_000;
+            java.util.List<String> seen = java.util.List.of();
+            while (System.currentTimeMillis() < deadline && seen.size() < 3) {
+                seen = g.store(2).node().reachable();
+                assertTrue(!seen.equals(java.util.List.of("m3")), "m3 formed a group of its own instead of joining m1 and m2");
+                Thread.sleep(10);
+            }
+            assertEquals(java.util.List.of("m1", "m2", "m3"), seen.stream().sorted().toList(), "m3 joined the group's view");
+            g.awaitIndex(written.getIndex(), 30_000);
+            assertEquals(LocalGroup.dump(g.store(leader)), LocalGroup.dump(g.store(2)), "and caught up");
+        }
+    }
+
     private static String describe(PeerTls intruder) {
         return intruder == null ? "plain sockets" : "a certificate of another CA or a worker's";
     }
