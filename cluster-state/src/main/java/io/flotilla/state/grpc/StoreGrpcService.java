@@ -80,10 +80,16 @@ public class StoreGrpcService extends StoreGrpc.StoreImplBase {
         }
     }
 
-    /** Watch sends each change's bytes encoded once for all watchers ({@link SharedWatchEncoding}). */
+    /**
+     * Watch sends each change's bytes encoded once for all watchers, Apply puts the request's bytes as they came
+     * in the Raft log entry ({@link ByteLevelStore}).
+     */
     @Override
     public ServerServiceDefinition bindService() {
-        return SharedWatchEncoding.rebind(super.bindService(), (request, out) -> watch(request, out, m -> m));
+        return ByteLevelStore.rebind(super.bindService(), (request, out) -> watch(request, out, m -> m), (request, out) -> {
+            ByteLevelStore.RawApply raw = (ByteLevelStore.RawApply) request;
+            reply(store.apply(raw.request(), raw.bytes()), Function.identity(), out);
+        });
     }
 
     @Override

@@ -207,9 +207,28 @@ public final class RaftStateStore implements StateStore, AutoCloseable {
         return propose(local.entry, local).whenComplete((r, e) -> node.commands().forget(local));
     }
 
+    /**
+     * As {@link #apply(ApplyRequest)} for a request that came as these bytes (the gRPC API): the log entry
+     * carries them as they are, with the time and ids its preparation took, instead of the prepared command
+     * encoded again.
+     */
+    public CompletionStage<ApplyResponse> apply(ApplyRequest request, byte[] requestBytes) {
+        CommandPreparer.Prepared prepared;
+        try {
+            prepared = preparer.prepareRecorded(request);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        RaftCommandMachine.Local local = node.commands().local(prepared, requestBytes);
+        return propose(local.entry, local).whenComplete((r, e) -> node.commands().forget(local));
+    }
+
     @Override
     public CompletionStage<Long> readBarrier() {
-        return propose(RaftCommandMachine.encode(RaftCommandMachine.BARRIER, new byte[0]), null).thenApply(ApplyResponse::getIndex);
+        // the read that waits for it (a List of 100,000 tasks, say) runs on the store's executor, not on the Raft
+        // thread that applies the log (which completes the proposal)
+        return propose(RaftCommandMachine.encode(RaftCommandMachine.BARRIER, new byte[0]), null)
+                .thenApplyAsync(ApplyResponse::getIndex, executor);
     }
 
     /** Proposes a log entry; local: the command it carries, when it is one proposed here (its outcome comes from there). */

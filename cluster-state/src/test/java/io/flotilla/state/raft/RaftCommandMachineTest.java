@@ -25,30 +25,35 @@ class RaftCommandMachineTest {
         return preparer.prepare(b.build());
     }
 
+    /** The proposing manager's state machine and another manager's. */
+    private static final class TwoManagers {
+        final StoreStateMachine here = new StoreStateMachine();
+        final StoreStateMachine there = new StoreStateMachine();
+        final RaftCommandMachine proposer = new RaftCommandMachine(here);
+        final RaftCommandMachine follower = new RaftCommandMachine(there);
+    }
+
     @Test
     void theProposersOwnEntryAndAnotherManagersCopyGiveTheSameOutcomeAndState() throws Exception {
-        StoreStateMachine here = new StoreStateMachine();
-        StoreStateMachine there = new StoreStateMachine();
-        RaftCommandMachine proposer = new RaftCommandMachine(here);
-        RaftCommandMachine follower = new RaftCommandMachine(there);
+        TwoManagers two = new TwoManagers();
 
-        RaftCommandMachine.Local web = proposer.local(prepared("web", "db"));
-        assertEquals(1, proposer.pending());
+        RaftCommandMachine.Local web = two.proposer.local(prepared("web", "db"));
+        assertEquals(1, two.proposer.pending());
         // the log hands the entry on inside a larger buffer, at an offset
         byte[] log = new byte[web.entry.length + 7];
         System.arraycopy(web.entry, 0, log, 5, web.entry.length);
 
-        assertEquals(0, proposer.apply(log, 5, web.entry.length, true).length, "the proposer takes the outcome object");
+        assertEquals(0, two.proposer.apply(log, 5, web.entry.length, true).length, "the proposer takes the outcome object");
         ApplyResponse mine = web.response();
         assertNotNull(mine);
-        assertEquals(0, proposer.pending());
-        ApplyResponse theirs = ApplyResponse.parseFrom(follower.apply(log, 5, web.entry.length, true));
+        assertEquals(0, two.proposer.pending());
+        ApplyResponse theirs = ApplyResponse.parseFrom(two.follower.apply(log, 5, web.entry.length, true));
 
         assertEquals(mine, theirs);
         assertEquals(ChangeResult.RESULT_OK, mine.getOutcomes(1).getResult());
         assertEquals(1, mine.getIndex());
-        assertEquals(RaftStateStoreTest.dump(here), RaftStateStoreTest.dump(there));
-        assertEquals(2, RaftStateStoreTest.dump(here).size());
+        assertEquals(RaftStateStoreTest.dump(two.here), RaftStateStoreTest.dump(two.there));
+        assertEquals(2, RaftStateStoreTest.dump(two.here).size());
     }
 
     @Test
@@ -78,5 +83,40 @@ class RaftCommandMachineTest {
         assertEquals(1, ApplyResponse.parseFrom(machine.apply(cut, 0, cut.length, true)).getIndex());
         assertEquals(List.of("old"), RaftStateStoreTest.dump(sm).values().stream()
                 .map(o -> o.getService().getSpec().getName()).toList());
+    }
+
+    @Test
+    void aRawEntryCarriesTheCallersBytesAndEveryManagerPreparesThemAgainIdentically() throws Exception {
+        TwoManagers two = new TwoManagers();
+        ApplyRequest request = ApplyRequest.newBuilder().addChanges(RaftStateStoreTest.createService("web"))
+                .addChanges(RaftStateStoreTest.createTask("web")).addChanges(RaftStateStoreTest.createTask("web")).build();
+        CommandPreparer.Prepared prepared = preparer.prepareRecorded(request);
+        assertEquals(3, prepared.ids().size(), "three new ids");
+
+        RaftCommandMachine.Local raw = two.proposer.local(prepared, request.toByteArray());
+        assertEquals(0, two.proposer.apply(raw.entry, 0, raw.entry.length, true).length);
+        ApplyResponse theirs = ApplyResponse.parseFrom(two.follower.apply(raw.entry, 0, raw.entry.length, true));
+
+        assertEquals(raw.response(), theirs);
+        assertEquals(prepared.ids(), theirs.getOutcomesList().stream().map(o -> o.getId()).toList());
+        assertEquals(RaftStateStoreTest.dump(two.here), RaftStateStoreTest.dump(two.there), "same ids, timestamps and versions");
+        assertEquals(prepared.now(), RaftStateStoreTest.dump(two.there).get(prepared.ids().get(0)).getService().getMeta().getCreatedAtMs());
+
+        // cut short anywhere: refused as undecodable, nothing changes
+        for (int cut = raw.entry.length - 1; cut > 0; cut -= 7) {
+            ApplyResponse r = ApplyResponse.parseFrom(two.follower.apply(raw.entry, 0, cut, true));
+            assertEquals(1, r.getIndex());
+        }
+        assertEquals(1, two.there.index());
+    }
+
+    @Test
+    void preparingAgainNeedsTheRecordedIds() {
+        ApplyRequest request = ApplyRequest.newBuilder().addChanges(RaftStateStoreTest.createService("web")).build();
+        CommandPreparer.Prepared prepared = preparer.prepareRecorded(request);
+        assertEquals(prepared.command(), CommandPreparer.again(request, prepared.now(), prepared.ids()));
+        io.flotilla.state.store.StoreException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.flotilla.state.store.StoreException.class, () -> CommandPreparer.again(request, prepared.now(), List.of()));
+        assertEquals(io.flotilla.state.store.StoreException.Reason.INVALID_ARGUMENT, e.reason());
     }
 }
