@@ -29,6 +29,19 @@ import java.util.concurrent.Executors;
  * Against a running dns-svc: {@code -Dbench.target=ip:port} (then the query source must be a task's).
  */
 public final class DnsBench {
+    // the tool's source address: loopback (for 127.0.0.11 or a server on loopback); -Dbench.bind=0.0.0.0 to
+    // ask a server on another address directly
+    private static final InetAddress BIND = bindAddress();
+
+    private static InetAddress bindAddress() {
+        try {
+            String b = System.getProperty("bench.bind");
+            return b == null ? InetAddress.getLoopbackAddress() : InetAddress.getByName(b);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int[] threadCounts = args.length > 1 ? Arrays.stream(args).skip(1).mapToInt(Integer::parseInt).toArray()
@@ -216,7 +229,7 @@ public final class DnsBench {
                 // no receive timeout: with one, each receive is recvfrom (nothing yet), poll, recvfrom, and
                 // the client spends on syscalls what the resolvers are to be compared by. A query lost
                 // stops its thread until the end, when its socket is closed (counted in "lost").
-                try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+                try (DatagramSocket s = new DatagramSocket(0, BIND)) {
                     sockets[me] = s;
                     s.setSoTimeout(Integer.getInteger("bench.soTimeout", 0)); // for comparison only
                     byte[] q = query.clone();
