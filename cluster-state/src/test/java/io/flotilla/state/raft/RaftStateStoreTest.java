@@ -108,6 +108,31 @@ class RaftStateStoreTest {
     }
 
     @Test
+    void requestsKeptAsReceivedReplayToTheSameObjectsAfterARestart(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        Map<String, StoredObject> before;
+        // no snapshot: the restart replays every entry, preparing each request again from its recorded time and ids
+        try (RaftStateStore store = start(dir, port, true, 10_000_000)) {
+            ApplyRequest service = ApplyRequest.newBuilder().addChanges(createService("web")).build();
+            String svc = store.apply(service, service.toByteArray()).toCompletableFuture().get(5, TimeUnit.SECONDS)
+                    .getOutcomes(0).getId();
+            for (int i = 0; i < 20; i++) {
+                ApplyRequest tasks = ApplyRequest.newBuilder().addChanges(createTask(svc)).addChanges(createTask(svc)).build();
+                assertTrue(store.apply(tasks, tasks.toByteArray()).toCompletableFuture().get(5, TimeUnit.SECONDS).getApplied());
+            }
+            ApplyRequest bad = ApplyRequest.newBuilder().addChanges(createService("web")).build();
+            assertEquals(ChangeResult.RESULT_NAME_CONFLICT, store.apply(bad, bad.toByteArray()).toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS).getOutcomes(0).getResult());
+            before = dump(store.machine());
+            assertEquals(41, before.size());
+        }
+        try (RaftStateStore store = start(dir, port, true, 10_000_000)) {
+            assertEquals(before, dump(store.machine()), "same ids, timestamps and versions");
+            assertEquals(21, store.index());
+        }
+    }
+
+    @Test
     void anUndecodableLogEntryChangesNothingAndDoesNotThrow() throws Exception {
         StoreStateMachine sm = new StoreStateMachine();
         RaftCommandMachine machine = new RaftCommandMachine(sm);
