@@ -290,6 +290,29 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether two assignment sets differ only in what the agent itself reported (status) or in the store's
+     * bookkeeping (version, update time): the agent is not sent its own news back, so that each status it
+     * reports does not make it look at all its tasks again (swarmkit's dispatcher skips these too).
+     */
+    static boolean sameButStatus(List<Task> a, List<Task> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            Task x = a.get(i);
+            Task y = b.get(i);
+            if (!x.equals(y) && !withoutStatus(x).equals(withoutStatus(y))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Task withoutStatus(Task t) {
+        return t.toBuilder().clearStatus().setMeta(t.getMeta().toBuilder().clearVersion().clearUpdatedAtMs()).build();
+    }
+
     static String newId() {
         char[] c = new char[25];
         for (int i = 0; i < c.length; i++) {
@@ -432,7 +455,7 @@ public final class Dispatcher implements AutoCloseable {
 
         private void send(List<Task> tasks, long at) {
             synchronized (this) {
-                if (!open || tasks.equals(lastSent)) {
+                if (!open || lastSent != null && sameButStatus(tasks, lastSent)) {
                     return;
                 }
                 boolean first = lastSent == null;

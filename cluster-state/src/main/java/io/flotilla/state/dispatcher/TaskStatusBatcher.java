@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Applies the task status agents report. Reports arriving within a few milliseconds go to the store
- * as one batch (partial: each task on its own), each a compare-and-set on the task's version; a
+ * Applies the task status agents report. A report after a quiet spell goes to the store at once; reports
+ * arriving within a few milliseconds after it go as one batch (partial: each task on its own), each a compare-and-set on the task's version; a
  * conflict is tried again on fresh state. A report is refused (and counted) unless the task exists
  * and is on the reporting node: a node can act only as itself.
  */
@@ -48,6 +48,7 @@ final class TaskStatusBatcher {
     private final Object lock = new Object();
     private List<Pending> queue = new ArrayList<>();
     private boolean scheduled;
+    private long lastFlushAt = Long.MIN_VALUE / 2;  // guarded by lock
 
     TaskStatusBatcher(StateStore store, ScheduledExecutorService executor, LongSupplier clockMs, long batchMs, int maxRetries) {
         this.store = store;
@@ -66,10 +67,13 @@ final class TaskStatusBatcher {
         }
     }
 
+    /** A report after a quiet batch window is written at once (a failure is not held back); later ones gather. */
     private void scheduleLocked() {
         if (!scheduled && !queue.isEmpty()) {
             scheduled = true;
-            executor.schedule(this::flush, batchMs, TimeUnit.MILLISECONDS);
+            long sinceLast = clock.getAsLong() - lastFlushAt;
+            long delay = sinceLast >= batchMs ? 0 : batchMs - Math.max(0, sinceLast);
+            executor.schedule(this::flush, delay, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -94,6 +98,7 @@ final class TaskStatusBatcher {
             batch = queue;
             queue = new ArrayList<>();
             scheduled = false;
+            lastFlushAt = clock.getAsLong();
         }
         if (batch.isEmpty()) {
             return;

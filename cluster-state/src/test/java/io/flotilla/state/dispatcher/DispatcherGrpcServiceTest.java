@@ -10,6 +10,7 @@ import io.flotilla.contracts.v1.PlanBatch;
 import io.flotilla.contracts.v1.NodeState;
 import io.flotilla.contracts.v1.Register;
 import io.flotilla.contracts.v1.StatusReport;
+import io.flotilla.contracts.v1.StoredObject;
 import io.flotilla.contracts.v1.TaskState;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -130,8 +131,11 @@ class DispatcherGrpcServiceTest {
         await("t1 running", () -> store.task("t1").orElseThrow().getStatus().getState() == TaskState.TASK_RUNNING);
         await("the refusal", () -> dispatcher.refusedForeignReports() == 1);
         assertEquals(TaskState.TASK_ASSIGNED, store.task("t2").orElseThrow().getStatus().getState());
-        // the status change is a change of A's task: the agent gets the new set
+        // its own status is not sent back; the next change of what it is to do comes with the status as it is
+        store.put(Kind.KIND_TASK, "t1", store.task("t1").map(t -> StoredObject.newBuilder()
+                .setTask(t.toBuilder().setDesiredState(TaskState.TASK_SHUTDOWN)).build()).orElseThrow());
         ManagerMessage again = agent.next();
+        assertEquals(TaskState.TASK_SHUTDOWN, again.getAssignments().getTasks(0).getDesiredState());
         assertEquals(TaskState.TASK_RUNNING, again.getAssignments().getTasks(0).getStatus().getState());
     }
 

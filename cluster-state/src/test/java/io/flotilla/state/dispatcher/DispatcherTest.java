@@ -221,6 +221,27 @@ class DispatcherTest {
     }
 
     @Test
+    void aNodeIsNotSentItsOwnStatusReportsBack() throws Exception {
+        store.put(Kind.KIND_TASK, "t1", task("t1", A, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));
+        Recorder a = new Recorder();
+        register(A, a);
+        assertEquals(1, a.sets.size());
+
+        // the agent's own news (the store's watch is synchronous here): no new set
+        store.put(Kind.KIND_TASK, "t1", task("t1", A, TaskState.TASK_RUNNING, TaskState.TASK_RUNNING));
+        dispatcher.flush();
+        assertEquals(1, a.sets.size(), "a status-only change is not sent back");
+
+        // what the node is to do changes: sent, with the status as it now is
+        store.put(Kind.KIND_TASK, "t1", task("t1", A, TaskState.TASK_SHUTDOWN, TaskState.TASK_RUNNING));
+        dispatcher.flush();
+        await("the set with t1 to shut down", () -> a.sets.size() == 2);
+        Task t1 = a.sets.get(1).get(0);
+        assertEquals(TaskState.TASK_SHUTDOWN, t1.getDesiredState());
+        assertEquals(TaskState.TASK_RUNNING, t1.getStatus().getState());
+    }
+
+    @Test
     void aStatusReportForAnotherNodesTaskIsRefusedAndChangesNothing() throws Exception {
         store.put(Kind.KIND_TASK, "t1", task("t1", A, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));
         long t2Version = store.put(Kind.KIND_TASK, "t2", task("t2", B, TaskState.TASK_RUNNING, TaskState.TASK_ASSIGNED));

@@ -192,6 +192,15 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
         if (t.stopping) {
             return;
         }
+        Integer died = t.diedWith;
+        TaskStatus last = t.last;
+        if (task != null && died != null && task.getDesiredStateValue() <= TaskState.TASK_RUNNING_VALUE
+                && last != null && last.getState().getNumber() >= TaskState.TASK_STARTING_VALUE
+                && !TaskStatuses.terminal(last.getState())) {
+            // the engine's die event is the end of the container: reported at once, not after an inspect, which
+            // waits out a removal in progress (docker rm -f) for 100 ms and more
+            report(t, TaskStatuses.exited(clock.getAsLong(), t.containerId, died));
+        }
         ObservedContainer known = null; // what the last action left, so it need not be inspected again
         for (int step = 0; step < MAX_STEPS; step++) {
             ObservedContainer c = known != null ? known : observe(t);

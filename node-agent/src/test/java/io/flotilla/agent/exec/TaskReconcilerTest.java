@@ -115,6 +115,63 @@ class TaskReconcilerTest {
     }
 
     @Test
+    void aDeathIsReportedWithItsExitCodeWhileTheEngineIsStillBusyRemovingTheContainer() throws Exception {
+        java.util.concurrent.CountDownLatch removing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
+        ContainerRuntime slowRemoval = new ForwardingRuntime(engine) {
+            private void waitIfBusy() {
+                if (busy.get()) {
+                    try {
+                        removing.await(); // docker rm -f: inspect and list wait for the removal to end
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+
+            @Override
+            public List<ObservedContainer> listTaskContainers(String nodeId) {
+                waitIfBusy();
+                return super.listTaskContainers(nodeId);
+            }
+
+            @Override
+            public java.util.Optional<ObservedContainer> findByTask(String taskId) {
+                waitIfBusy();
+                return super.findByTask(taskId);
+            }
+
+            @Override
+            public java.util.Optional<ObservedContainer> inspect(String containerId) {
+                waitIfBusy();
+                return super.inspect(containerId);
+            }
+        };
+        TaskReconciler ex = new TaskReconciler(slowRemoval, TaskNetworking.fixed("bridge"), () -> "node1",
+                System::currentTimeMillis, 2, 10, Runnable::run);
+        ex.onStatus(reported::add);
+        try {
+            ex.reconcile(List.of(web));
+            await(() -> lastState("t1") == TaskState.TASK_RUNNING);
+            await(ex::idle);
+            String id = engine.byName("web.1.t1").id;
+            busy.set(true);
+            engine.remove(id);
+            ex.containerDied("t1", id, 137);
+
+            await(() -> lastState("t1") == TaskState.TASK_FAILED);
+            assertEquals("task: non-zero exit (137)", last("t1").getStatus().getErr());
+            assertEquals(137, last("t1").getStatus().getContainer().getExitCode());
+            removing.countDown();
+            await(ex::idle);
+            assertEquals(1, states("t1").stream().filter(s -> s == TaskState.TASK_FAILED).count(), "reported once");
+        } finally {
+            removing.countDown();
+            ex.close();
+        }
+    }
+
+    @Test
     void shutdownStopsAndKeepsTheContainerUnassignedRemovesIt() {
         executor.reconcile(List.of(web));
         await(() -> lastState("t1") == TaskState.TASK_RUNNING);
@@ -187,49 +244,24 @@ class TaskReconcilerTest {
     @Test
     void aReplacementIsCreatedBeforeTheUnchangedTasksAreLookedAtAgain() {
         List<String> calls = new CopyOnWriteArrayList<>();
-        ContainerRuntime recording = new ContainerRuntime() {
-            @Override
-            public List<ObservedContainer> listTaskContainers(String nodeId) {
-                return engine.listTaskContainers(nodeId);
-            }
-
+        ContainerRuntime recording = new ForwardingRuntime(engine) {
             @Override
             public java.util.Optional<ObservedContainer> findByTask(String taskId) {
                 calls.add("find " + taskId);
-                return engine.findByTask(taskId);
+                return super.findByTask(taskId);
             }
 
             @Override
             public java.util.Optional<ObservedContainer> inspect(String containerId) {
-                java.util.Optional<ObservedContainer> c = engine.inspect(containerId);
+                java.util.Optional<ObservedContainer> c = super.inspect(containerId);
                 calls.add("inspect " + c.map(ObservedContainer::taskId).orElse(containerId));
                 return c;
             }
 
             @Override
-            public java.util.Optional<String> localImage(String image) {
-                return engine.localImage(image);
-            }
-
-            @Override
             public String create(ContainerConfig config) {
                 calls.add("create " + config.labels().get(TaskContainers.LABEL_TASK_ID));
-                return engine.create(config);
-            }
-
-            @Override
-            public void start(String containerId) {
-                engine.start(containerId);
-            }
-
-            @Override
-            public void stop(String containerId, int graceSeconds) {
-                engine.stop(containerId, graceSeconds);
-            }
-
-            @Override
-            public void remove(String containerId) {
-                engine.remove(containerId);
+                return super.create(config);
             }
         };
         // one worker: the order of the queue is the order of the work

@@ -38,9 +38,9 @@ import java.util.logging.Logger;
 /**
  * The scheduler's reconcile loop. Event sources only hand in events (thread-safe); one worker thread
  * applies them to the view, which marks keys dirty (service ids and the scheduling key), waits a few
- * milliseconds to gather a burst, then reconciles each dirty key level-based: the orchestrator's plans
- * for all dirty services go to the store as one partial batch, their outcomes go into the view, and then
- * one scheduling pass places every task awaiting placement. A rejected change (stale version, id taken)
+ * milliseconds to gather a burst (not after a quiet spell), then reconciles each dirty key level-based:
+ * the orchestrator's plans for all dirty services go to the store as one partial batch, their outcomes
+ * go into the view, and then one scheduling pass places every task awaiting placement. A rejected change (stale version, id taken)
  * or a failed call requeues its key with backoff; fresh state arrives meanwhile as events.
  */
 public final class ControlLoop implements AutoCloseable {
@@ -81,6 +81,7 @@ public final class ControlLoop implements AutoCloseable {
     private final Map<String, Integer> failures = new HashMap<>();
     private volatile boolean running;
     private volatile boolean loaded;
+    private long lastPassAt = Long.MIN_VALUE / 2; // worker thread only
     private Thread worker;
 
     private volatile long passes;
@@ -190,9 +191,13 @@ public final class ControlLoop implements AutoCloseable {
                 if (!running) {
                     return;
                 }
-                if (options.debounceMs() > 0) {
-                    Thread.sleep(options.debounceMs());
+                // leading edge: work after a quiet spell (a failed task) is taken at once; a pass that follows
+                // another within the debounce window waits for the window's end, gathering the burst
+                long sinceLast = clock.getAsLong() - lastPassAt;
+                if (options.debounceMs() > 0 && sinceLast < options.debounceMs()) {
+                    Thread.sleep(options.debounceMs() - Math.max(0, sinceLast));
                 }
+                lastPassAt = clock.getAsLong();
                 runOnce();
             } catch (InterruptedException e) {
                 return;
