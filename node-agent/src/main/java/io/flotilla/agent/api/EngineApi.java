@@ -65,6 +65,9 @@ public final class EngineApi implements Closeable {
         }
     }
 
+    /** How long a call for the manager services waits for a gateway that is starting ({@link #connectGateway}). */
+    static final Duration GATEWAY_START_WAIT = Duration.ofSeconds(45);
+
     private final Settings settings;
     private final SwarmState swarm;
     private final ManagerControl managers;
@@ -300,6 +303,31 @@ public final class EngineApi implements Closeable {
         }
     }
 
+    /**
+     * A connection to this node's api-gateway. It starts after cluster-state (swarm init, a join as a manager or a
+     * promotion, an agent restart) and on a loaded host takes tens of seconds: while this node runs the manager
+     * services a refused connection is tried again for a while, so the CLI's next call (swarm init asks for the
+     * join tokens at once) waits for it instead of failing.
+     */
+    private SocketChannel connectGateway() throws IOException {
+        long deadline = System.nanoTime() + GATEWAY_START_WAIT.toNanos();
+        while (true) {
+            try {
+                return gateway.connect();
+            } catch (java.net.ConnectException e) {
+                if (managers.launch().isEmpty() || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     private boolean dockerdKnowsNetwork(String id) {
         try {
             return MiniHttp.get(dockerd, "/v1.41/networks/" + id, 5000).status() != 404;
@@ -320,7 +348,7 @@ public final class EngineApi implements Closeable {
             throws IOException {
         SocketChannel bch;
         try {
-            bch = backend.connect();
+            bch = backend == gateway ? connectGateway() : backend.connect();
         } catch (IOException e) {
             if (rawBody == null) {
                 Bodies.copyRequestBody(req, client, Bodies.Sink.DISCARD);

@@ -215,6 +215,34 @@ class EngineApiTest {
     }
 
     @Test
+    void aManagersCallWaitsForItsGatewayWhileItStarts() throws Exception {
+        swarm.update(new SwarmState.Snapshot("m1", true, true, List.of("10.10.10.60:2377")));
+        managers.start(new Launch("m1", "10.10.10.60", true));
+        int gatewayPort = gateway.port();
+        gateway.close(); // the gateway is not listening yet
+        java.util.concurrent.CompletableFuture<String> answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return call("GET", "/v1.41/swarm", null);
+            } catch (IOException e) {
+                return e.toString();
+            }
+        });
+        Thread.sleep(1000);
+        assertFalse(answer.isDone(), "answered before the gateway listened: " + answer.getNow(""));
+        gateway = FakeHttpServer.tcp(gatewayPort, (req, body, w) -> {
+            FakeHttpServer.respond(w, 200, "application/json", "{\"started\":\"" + req.target() + "\"}");
+            return true;
+        });
+        String got = answer.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(got.startsWith("HTTP/1.1 200 ") && got.contains("{\"started\":\"/v1.41/swarm\"}"), got);
+
+        managers.stop(); // not running the manager services: no waiting, the gateway's absence is the answer
+        gateway.close();
+        String refused = call("GET", "/v1.41/swarm", null);
+        assertTrue(refused.startsWith("HTTP/1.1 503 ") && refused.contains("not reachable"), refused);
+    }
+
+    @Test
     void keepAliveConnectionCarriesProxiedChunkedAndLocalAnswers() throws IOException {
         try (Client c = new Client(port)) {
             c.send(req("GET", "/v1.41/containers/json", null) + req("HEAD", "/_ping", null)

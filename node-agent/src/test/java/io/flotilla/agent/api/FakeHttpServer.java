@@ -38,8 +38,13 @@ final class FakeHttpServer implements AutoCloseable {
     }
 
     static FakeHttpServer tcp(Handler h) throws IOException {
+        return tcp(0, h);
+    }
+
+    /** On a given loopback port (0: any free one). */
+    static FakeHttpServer tcp(int port, Handler h) throws IOException {
         ServerSocketChannel s = ServerSocketChannel.open();
-        s.bind(new InetSocketAddress("127.0.0.1", 0));
+        s.bind(new InetSocketAddress("127.0.0.1", port));
         return new FakeHttpServer(s, h);
     }
 
