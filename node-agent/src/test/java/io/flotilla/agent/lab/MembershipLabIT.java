@@ -133,6 +133,45 @@ class MembershipLabIT {
         // a promoted node serves the manager commands itself
         assertTrue(awaitOk("swarm01", List.of("node", "ls"), 60).contains("swarm00"));
 
+        // demote the leader itself: another manager leads, the demoted node is a worker; then promote it back
+        long td = System.nanoTime();
+        ok("swarm00", "node", "demote", "swarm00");
+        ls = awaitNodeLs("swarm01", out -> count(out, "Leader") == 1 && count(out, "Reachable") == 1
+                && !lineOf(out, "swarm00").contains("Leader") && !lineOf(out, "swarm00").contains("Reachable"), 60);
+        System.out.printf("demote the leader -> another manager leads, swarm00 a worker: %d ms%n%s%n", ms(td), ls);
+        awaitOk("swarm01", List.of("node", "promote", "swarm00"), 30); // the first write after the leader left can meet the election
+        awaitNodeLs("swarm01", out -> count(out, "Leader") == 1 && count(out, "Reachable") == 2, 240);
+        assertTrue(awaitOk("swarm00", List.of("node", "ls"), 60).contains("swarm01"));
+
+        // the leader's host crashes: another manager leads, and no other node is ever shown Down (their sessions
+        // move to a remaining manager); started again, the host is a Reachable manager once more
+        String lsNow = ok("swarm00", "node", "ls");
+        String leaderHost = List.of("swarm01", "swarm02").stream().filter(h -> lineOf(lsNow, h).contains("Leader"))
+                .findFirst().orElse("swarm02");
+        long tk = System.nanoTime();
+        assertEquals(0, exec(List.of(lab(), "crash", leaderHost), 60).code);
+        String after = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            Result r = docker("swarm00", "node", "ls");
+            if (r.code == 0) {
+                for (String h : List.of("swarm00", "swarm01", "swarm02")) {
+                    assertTrue(h.equals(leaderHost) || !lineOf(r.out, h).contains(" Down "),
+                            h + " shown Down after the leader's host crashed:\n" + r.out);
+                }
+                if (count(r.out, "Leader") == 1 && !lineOf(r.out, leaderHost).contains("Leader")
+                        && lineOf(r.out, leaderHost).contains("Unreachable")) {
+                    after = r.out;
+                    break;
+                }
+            }
+            Thread.sleep(250);
+        }
+        assertTrue(after != null, "no new leader within 60 s after " + leaderHost + " (the leader) crashed");
+        System.out.printf("crash the leader (%s) -> another leads: %d ms%n%s%n", leaderHost, ms(tk), after);
+        assertEquals(0, exec(List.of(lab(), "start", leaderHost), 180).code);
+        awaitNodeLs("swarm00", out -> count(out, " Ready ") == 3 && count(out, "Leader") == 1 && count(out, "Reachable") == 2, 240);
+
         // demote two of them back; the last manager cannot be demoted
         ok("swarm00", "node", "demote", "swarm02");
         ok("swarm00", "node", "demote", "swarm01");
