@@ -186,7 +186,7 @@ public final class Dispatcher implements AutoCloseable {
         }
         out.forEach((s, tasks) -> s.send(tasks, at));
         if (LOG.isDebugEnabled() && !out.isEmpty()) {
-            LOG.debugf("assignments at index %d to %d node(s)", at, out.size());
+            LOG.debugf("assignment sets at index %d for %d node(s) (sent where more than a status changed)", at, out.size());
         }
     }
 
