@@ -2,6 +2,7 @@ package io.flotilla.agent.supervisor;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,19 +12,34 @@ class ManagerServicesTest {
 
     private static List<String> options(ManagerServices s, String module) {
         List<String> argv = s.command(new ManagerEnv.Module(module, 9100)).argv();
-        return argv.subList(1, argv.indexOf("-jar"));
+        return argv.subList(argv.indexOf(Path.of(System.getProperty("java.home"), "bin", "java").toString()) + 1,
+                argv.indexOf("-jar"));
     }
 
     @Test
-    void dnsSvcRunsWithTheFullJitTheOthersWithTheAgentsOptions() {
+    void dnsSvcRunsWithTheFullJitAndNicerTheOthersWithTheAgentsOptions() {
         ManagerServices s = new ManagerServices();
         s.home = "/opt/flotilla";
         s.javaOpts = " -Xmx96m -XX:+UseSerialGC  -XX:TieredStopAtLevel=1 -Xss512k ";
+        s.dnsNice = -5;
 
         assertEquals(List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"),
                 options(s, "scheduler-svc"));
         assertEquals(List.of("-Xmx96m", "-XX:+UseSerialGC", "-Xss512k"), options(s, "dns-svc"));
-        assertEquals("/opt/flotilla/dns-svc/target/quarkus-app/quarkus-run.jar",
-                s.command(new ManagerEnv.Module("dns-svc", 9106)).argv().get(5));
+        List<String> dns = s.command(new ManagerEnv.Module("dns-svc", 9106)).argv();
+        assertEquals(List.of("nice", "-n", "-5"), dns.subList(0, 3));
+        assertEquals("/opt/flotilla/dns-svc/target/quarkus-app/quarkus-run.jar", dns.get(dns.size() - 1));
+        assertEquals(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                s.command(new ManagerEnv.Module("api-gateway", 9103)).argv().get(0));
+    }
+
+    @Test
+    void niceZeroStartsDnsSvcAsTheOthers() {
+        ManagerServices s = new ManagerServices();
+        s.home = "/opt/flotilla";
+        s.javaOpts = "-Xmx96m";
+        s.dnsNice = 0;
+        assertEquals(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                s.command(new ManagerEnv.Module("dns-svc", 9106)).argv().get(0));
     }
 }
