@@ -37,6 +37,8 @@ public class SessionStarter {
     Instance<TaskExecutor> executors;
     @Inject
     ManagerServices managers;
+    @Inject
+    io.flotilla.agent.supervisor.NodeDns nodeDns;
     /** Optional: without an implementation the plans are only logged. */
     @Inject
     Instance<NetworkPlanSink> planSinks;
@@ -103,6 +105,20 @@ public class SessionStarter {
             try {
                 identity.replaceCertificate(pem);
                 LOG.info("node certificate renewed by the managers");
+                if (identity.managerReady() && managers.launch().isPresent()) {
+                    // renewed for its age on a running manager: its services read the certificate at start
+                    Thread reload = new Thread(() -> {
+                        try {
+                            managers.reloadIdentity();
+                        } catch (java.io.IOException | RuntimeException e) {
+                            LOG.warnf("manager services not restarted with the renewed certificate: %s", e.getMessage());
+                        }
+                    }, "identity-reload");
+                    reload.setDaemon(true);
+                    reload.start();
+                } else if (!identity.managerReady()) {
+                    nodeDns.reloadIdentity(); // a worker's own dns-svc, if it runs
+                }
             } catch (java.io.IOException e) {
                 LOG.warnf("renewed node certificate not kept: %s", e.getMessage());
             }

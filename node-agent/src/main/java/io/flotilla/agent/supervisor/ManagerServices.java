@@ -152,4 +152,11 @@ public class ManagerServices implements ManagerControl {
     public Map<String, Long> pids() {
         return supervisor().pids();
     }
+
+    /** After this node's certificate was renewed: the running services other than the store pick it up. */
+    public void reloadIdentity() throws IOException {
+        if (launch().isPresent()) {
+            supervisor().reloadIdentity();
+        }
+    }
 }

@@ -63,6 +63,23 @@ public class NodeDns {
         timer.shutdownNow();
     }
 
+    /** After this node's certificate was renewed: a running dns-svc restarts to read it (it reads it at start). */
+    public void reloadIdentity() {
+        timer.execute(() -> {
+            synchronized (this) {
+                if (running != null) {
+                    running.stop();
+                    try {
+                        running.ensureRunning();
+                        LOG.info("dns-svc restarted with this node's renewed certificate");
+                    } catch (Exception e) {
+                        LOG.errorf("cannot start dns-svc: %s", e.getMessage());
+                    }
+                }
+            }
+        });
+    }
+
     private synchronized void apply(SwarmState.Snapshot s) {
         Map<String, String> want = null;
         if (s.member() && !s.manager() && !s.managers().isEmpty()) {

@@ -106,6 +106,21 @@ public class Supervisor implements ManagerControl {
         }
     }
 
+    /**
+     * Restarts the running services other than the store, one at a time: they read this node's certificate when
+     * they start, and after a renewal (its age) one left running would keep the old certificate until it
+     * expires. The store reads the files at each handshake and keeps running.
+     */
+    public synchronized void reloadIdentity() throws IOException {
+        for (ManagedProcess p : running) {
+            if (!p.name.equals(ManagerEnv.MODULES.get(0).name())) {
+                p.stop();
+                p.ensureRunning();
+                LOG.infof("%s restarted with this node's renewed certificate", p.name);
+            }
+        }
+    }
+
     /** On agent start: the services of the recorded launch, or of the given one when none is recorded. */
     public synchronized void resume(Launch fallback) throws IOException {
         start(launch != null ? launch : fallback);

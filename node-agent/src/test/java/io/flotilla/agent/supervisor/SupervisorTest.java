@@ -59,6 +59,22 @@ class SupervisorTest {
     }
 
     @Test
+    void aRenewedIdentityRestartsEveryServiceButTheStore() throws Exception {
+        sup = supervisor();
+        sup.start(new Launch("n1", "10.0.0.1", true));
+        Map<String, Long> before = sup.pids();
+        sup.reloadIdentity();
+        Map<String, Long> after = sup.pids();
+        assertEquals(before.keySet(), after.keySet());
+        assertEquals(before.get("cluster-state"), after.get("cluster-state"), "the store keeps running");
+        for (String m : List.of("api-gateway", "scheduler-svc", "network-svc", "dns-svc")) {
+            assertNotEquals(before.get(m), after.get(m), m + " restarted");
+            assertFalse(ProcessHandle.of(before.get(m)).map(ProcessHandle::isAlive).orElse(false), m + "'s old process gone");
+            assertEquals(after.get(m), pidfile(tmp.resolve("run"), m));
+        }
+    }
+
+    @Test
     void restartsAChildThatDies() throws Exception {
         sup = supervisor();
         sup.start(new Launch("n1", "10.0.0.1", true));
