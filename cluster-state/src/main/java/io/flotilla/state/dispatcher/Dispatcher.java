@@ -55,7 +55,7 @@ public final class Dispatcher implements AutoCloseable {
     private final Map<String, Long> ownVersions = new ConcurrentHashMap<>(); // node version after our last READY write
     private StateStore.Watch watch;
     private boolean flushScheduled;
-    private long lastFlushAt = Long.MIN_VALUE / 2;  // guarded by lock
+    private final LeadingEdge flushes; // guarded by lock
     private ScheduledFuture<?> livenessLoop;
     private volatile boolean closed;
     private volatile Membership membership;
@@ -63,6 +63,7 @@ public final class Dispatcher implements AutoCloseable {
     public Dispatcher(StateStore store, DispatcherConfig config, ScheduledExecutorService executor, LongSupplier clockMs) {
         this.store = store;
         this.config = config;
+        this.flushes = new LeadingEdge(config.debounceMs());
         this.executor = executor;
         this.clock = clockMs;
         this.liveness = new NodeLiveness(clockMs, config.nodeDownGraceMs());
@@ -162,9 +163,7 @@ public final class Dispatcher implements AutoCloseable {
     private void scheduleFlushLocked() {
         if (!flushScheduled && !dirty.isEmpty() && !closed) {
             flushScheduled = true;
-            long sinceLast = clock.getAsLong() - lastFlushAt;
-            long delay = sinceLast >= config.debounceMs() ? 0 : config.debounceMs() - Math.max(0, sinceLast);
-            executor.schedule(this::flush, delay, TimeUnit.MILLISECONDS);
+            executor.schedule(this::flush, flushes.delay(clock.getAsLong()), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -174,7 +173,7 @@ public final class Dispatcher implements AutoCloseable {
         long at;
         synchronized (lock) {
             flushScheduled = false;
-            lastFlushAt = clock.getAsLong();
+            flushes.flushed(clock.getAsLong());
             at = index.index();
             for (String node : dirty) {
                 Session s = sessions.get(node);

@@ -40,7 +40,6 @@ final class TaskStatusBatcher {
     private final StateStore store;
     private final ScheduledExecutorService executor;
     private final LongSupplier clock;
-    private final long batchMs;
     private final int maxRetries;
     private final AtomicLong refusedForeign = new AtomicLong();
     private final AtomicLong refusedUnknown = new AtomicLong();
@@ -48,13 +47,13 @@ final class TaskStatusBatcher {
     private final Object lock = new Object();
     private List<Pending> queue = new ArrayList<>();
     private boolean scheduled;
-    private long lastFlushAt = Long.MIN_VALUE / 2;  // guarded by lock
+    private final LeadingEdge flushes; // guarded by lock
 
     TaskStatusBatcher(StateStore store, ScheduledExecutorService executor, LongSupplier clockMs, long batchMs, int maxRetries) {
         this.store = store;
         this.executor = executor;
         this.clock = clockMs;
-        this.batchMs = batchMs;
+        this.flushes = new LeadingEdge(batchMs);
         this.maxRetries = maxRetries;
     }
 
@@ -71,9 +70,7 @@ final class TaskStatusBatcher {
     private void scheduleLocked() {
         if (!scheduled && !queue.isEmpty()) {
             scheduled = true;
-            long sinceLast = clock.getAsLong() - lastFlushAt;
-            long delay = sinceLast >= batchMs ? 0 : batchMs - Math.max(0, sinceLast);
-            executor.schedule(this::flush, delay, TimeUnit.MILLISECONDS);
+            executor.schedule(this::flush, flushes.delay(clock.getAsLong()), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -98,7 +95,7 @@ final class TaskStatusBatcher {
             batch = queue;
             queue = new ArrayList<>();
             scheduled = false;
-            lastFlushAt = clock.getAsLong();
+            flushes.flushed(clock.getAsLong());
         }
         if (batch.isEmpty()) {
             return;

@@ -117,6 +117,12 @@ final class ManagedProcess {
         }
     }
 
+    /** Stops it and starts a new process, which reads its files (e.g. a renewed certificate) afresh. */
+    void replace() throws IOException {
+        stop();
+        ensureRunning();
+    }
+
     /** TERM, wait the grace period, KILL; by pid only. */
     void stop() {
         ProcessHandle h;

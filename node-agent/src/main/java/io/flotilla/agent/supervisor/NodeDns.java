@@ -68,9 +68,8 @@ public class NodeDns {
         timer.execute(() -> {
             synchronized (this) {
                 if (running != null) {
-                    running.stop();
                     try {
-                        running.ensureRunning();
+                        running.replace();
                         LOG.info("dns-svc restarted with this node's renewed certificate");
                     } catch (Exception e) {
                         LOG.errorf("cannot start dns-svc: %s", e.getMessage());

@@ -114,8 +114,7 @@ public class Supervisor implements ManagerControl {
     public synchronized void reloadIdentity() throws IOException {
         for (ManagedProcess p : running) {
             if (!p.name.equals(ManagerEnv.MODULES.get(0).name())) {
-                p.stop();
-                p.ensureRunning();
+                p.replace();
                 LOG.infof("%s restarted with this node's renewed certificate", p.name);
             }
         }
