@@ -16,22 +16,36 @@ import io.flotilla.contracts.v1.TaskState;
 import io.flotilla.gateway.store.StoreClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * Swarm networks: create (validated; network-svc allocates VNI, subnet and gateway after), find, list,
+ * Swarm networks: create (validated, then given a moment for network-svc to allocate its VNI, subnet and
+ * gateway: a network it cannot allocate is removed and the create refused with its reason), find, list,
  * remove (refused while a service or a live task uses it, with swarmkit's words).
  */
 @ApplicationScoped
 public class NetworkCommands {
+    private static final Logger LOG = Logger.getLogger(NetworkCommands.class);
+    private static final long POLL_MS = 20;
+
     private final StoreClient store;
+    private final long allocationWaitMs;
     LongSupplier clock = System::currentTimeMillis;
 
+    /**
+     * @param allocationWaitMs how long a create waits for network-svc's allocation (or its refusal) before it
+     *                         answers anyway; 0 looks once
+     */
     @Inject
-    public NetworkCommands(StoreClient store) {
+    public NetworkCommands(StoreClient store,
+                           @ConfigProperty(name = "flotilla.networks.allocation-wait-ms", defaultValue = "5000")
+                           long allocationWaitMs) {
         this.store = store;
+        this.allocationWaitMs = allocationWaitMs;
     }
 
     public String create(Network requested) {
@@ -67,7 +81,57 @@ public class NetworkCommands {
         if (response.getOutcomesCount() > 0 && response.getOutcomes(0).getResult() == ChangeResult.RESULT_NAME_CONFLICT) {
             throw nameConflict(name);
         }
-        return Outcomes.require(response, "network " + name).getId();
+        String id = Outcomes.require(response, "network " + name).getId();
+        awaitAllocation(id, name);
+        return id;
+    }
+
+    /**
+     * Waits until network-svc has allocated the new network, or recorded why it cannot (no subnet left in the
+     * default pool, no VXLAN id left, an overlap with a network created at the same moment). A refusal removes
+     * the network (compare-and-set on the version that carries the error: if network-svc allocated it
+     * meanwhile, that stands) and answers 403 with network-svc's message, as libnetwork's pool errors read. No
+     * answer in time: the network stays, created, and its services' tasks say why they wait.
+     */
+    private void awaitAllocation(String id, String name) {
+        long deadline = clock.getAsLong() + allocationWaitMs;
+        while (true) {
+            var stored = store.get(Kind.KIND_NETWORK, id);
+            if (stored.isEmpty() || !stored.get().hasNetwork()) {
+                return; // removed meanwhile by someone else
+            }
+            Network n = stored.get().getNetwork();
+            if (!n.getAllocationError().isEmpty()) {
+                var removed = store.apply(ApplyRequest.newBuilder().addChanges(Change.newBuilder().setOp(Op.OP_DELETE)
+                        .setKind(Kind.KIND_NETWORK).setId(id).setExpectedVersion(n.getMeta().getVersion())).build());
+                ChangeResult result = removed.getOutcomesCount() > 0 ? removed.getOutcomes(0).getResult()
+                        : ChangeResult.RESULT_OK;
+                if (result == ChangeResult.RESULT_CONFLICT) {
+                    continue; // changed since read (allocated on a retry?): look again
+                }
+                if (result != ChangeResult.RESULT_NOT_FOUND) {
+                    Outcomes.require(removed, "network " + name);
+                }
+                LOG.infof("network %s (%s) refused: %s", name, id, n.getAllocationError());
+                throw new ApiException(403, null, n.getAllocationError());
+            }
+            if (n.getVni() > 0 && n.getIpamCount() > 0 && !n.getIpam(0).getSubnet().isEmpty()) {
+                return;
+            }
+            if (clock.getAsLong() >= deadline) {
+                if (allocationWaitMs > 0) {
+                    LOG.warnf("network %s (%s) not allocated after %d ms: created without its VXLAN id and subnet yet",
+                            name, id, allocationWaitMs);
+                }
+                return;
+            }
+            try {
+                Thread.sleep(POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Docker's daemon: 409 "network with name X already exists". */

@@ -71,6 +71,34 @@ class NetworkResourceTest {
         given().get("/networks/nw-internal").then().statusCode(404).body("message", equalTo("network nw-internal not found"));
     }
 
+    /** network-svc's stand-in: every new network gets {@code error} recorded on it, as network-svc writes a refusal. */
+    private void refuseNewNetworks(String error) {
+        store.afterApply(s -> s.list(Kind.KIND_NETWORK).stream().map(StoredObject::getNetwork)
+                .filter(n -> n.getVni() == 0 && n.getAllocationError().isEmpty())
+                .forEach(n -> s.put(Kind.KIND_NETWORK, StoredObject.newBuilder()
+                        .setNetwork(n.toBuilder().setAllocationError(error)).build())));
+    }
+
+    @Test
+    void aNetworkThatCannotBeAllocatedIsRefusedWithTheReasonAndNotCreated() {
+        String noPool = "could not find an available, non-overlapping IPv4 address pool among the defaults to assign"
+                + " to the network";
+        refuseNewNetworks(noPool);
+        try {
+            given().contentType(ContentType.JSON).body("{\"Name\":\"nw-full\",\"Driver\":\"overlay\"}")
+                    .post("/v1.41/networks/create").then().statusCode(403).body("message", equalTo(noPool));
+            given().get("/v1.41/networks/nw-full").then().statusCode(404);
+            given().queryParam("filters", "{\"name\":{\"nw-full\":true}}").get("/networks").then().statusCode(200)
+                    .body("size()", equalTo(0));
+            refuseNewNetworks("no VXLAN id left (4097-16777215 all in use)");
+            given().contentType(ContentType.JSON).body(body("nw-novni", "172.33.0.0/24")).post("/networks/create")
+                    .then().statusCode(403).body("message", equalTo("no VXLAN id left (4097-16777215 all in use)"));
+            given().get("/networks/nw-novni").then().statusCode(404);
+        } finally {
+            store.afterApply(null);
+        }
+    }
+
     @Test
     void badRequests() {
         given().contentType(ContentType.JSON).body("{\"Name\":\"nw-b\",\"Driver\":\"bridge\"}").post("/networks/create")

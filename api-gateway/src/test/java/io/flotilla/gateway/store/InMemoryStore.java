@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * A store with store.proto's semantics, in memory: ids assigned on create, versions are the store
@@ -30,9 +31,16 @@ public class InMemoryStore implements StoreClient {
     private static final SecureRandom RANDOM = new SecureRandom();
     private final Map<Kind, Map<String, StoredObject>> objects = new ConcurrentHashMap<>();
     private long index;
+    /** Runs after each applied request, in it (a test's stand-in for a service that reacts to the change). */
+    private volatile Consumer<InMemoryStore> afterApply = s -> { };
 
     public synchronized void clear() {
         objects.clear();
+    }
+
+    /** Sets what runs after each applied request (null: nothing). */
+    public void afterApply(Consumer<InMemoryStore> hook) {
+        this.afterApply = hook == null ? s -> { } : hook;
     }
 
     public synchronized int count(Kind kind) {
@@ -64,7 +72,9 @@ public class InMemoryStore implements StoreClient {
         for (Change c : request.getChangesList()) {
             r.addOutcomes(commit(c));
         }
-        return r.setIndex(index).setApplied(true).build();
+        ApplyResponse applied = r.setIndex(index).setApplied(true).build();
+        afterApply.accept(this);
+        return applied;
     }
 
     private ChangeOutcome check(Change c) {

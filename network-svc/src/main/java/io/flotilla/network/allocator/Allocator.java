@@ -5,6 +5,7 @@ import io.flotilla.contracts.v1.IPAMConfig;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.Meta;
 import io.flotilla.contracts.v1.Network;
+import io.flotilla.contracts.v1.NetworkAttachmentConfig;
 import io.flotilla.contracts.v1.Node;
 import io.flotilla.contracts.v1.Op;
 import io.flotilla.contracts.v1.Service;
@@ -22,7 +23,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -30,8 +33,9 @@ import java.util.function.Predicate;
  * ingress network once a cluster exists, then allocates what is missing, in an order that restores the
  * allocations stored objects already carry before anything new is handed out (so that a restart never gives
  * a running task's address to another). Produces the store changes (compare-and-set on the versions read);
- * never writes the view. A failure is written where users see it: Service.allocation_error, and the status
- * error of a task that is not running yet.
+ * never writes the view. A failure is written where users see it: Network.allocation_error (the api-gateway
+ * answers a create with it), Service.allocation_error, and the status error of a task that is not running yet
+ * (with the reason of its network when that is what could not be allocated).
  */
 public final class Allocator {
     public static final String TASK_ERROR_PREFIX = "network allocation failed: ";
@@ -54,18 +58,24 @@ public final class Allocator {
         List<Network> nets = new ArrayList<>(view.networks());
         nets.sort(Comparator.comparing((Network n) -> n.getVni() == 0).thenComparing(n -> n.getMeta().getCreatedAtMs())
                 .thenComparing(n -> n.getMeta().getId()));
+        Map<String, String> failed = new HashMap<>();
         for (Network n : nets) {
             if (ipam.isAllocated(n)) {
                 continue;
             }
+            Network a;
             try {
-                Network a = ipam.allocate(n);
-                if (!a.equals(n)) {
-                    changes.add(update(Kind.KIND_NETWORK, n.getMeta(), StoredObject.newBuilder().setNetwork(a).build()));
-                }
+                a = ipam.allocate(n);
             } catch (IpamException e) {
-                java.util.logging.Logger.getLogger(Allocator.class.getName())
-                        .warning("network " + n.getName() + ": " + e.getMessage());
+                failed.put(n.getMeta().getId(), e.getMessage());
+                a = n.toBuilder().setAllocationError(e.getMessage()).build();
+                if (!a.equals(n)) {
+                    java.util.logging.Logger.getLogger(Allocator.class.getName())
+                            .warning("network " + n.getName() + ": " + e.getMessage());
+                }
+            }
+            if (!a.equals(n)) {
+                changes.add(update(Kind.KIND_NETWORK, n.getMeta(), StoredObject.newBuilder().setNetwork(a).build()));
             }
         }
         Change ingress = ingressCreate(view, nowMs);
@@ -104,7 +114,8 @@ public final class Allocator {
                     try {
                         a = ipam.allocate(s);
                     } catch (IpamException e) {
-                        a = s.toBuilder().setAllocationError(e.getMessage()).build();
+                        a = s.toBuilder().setAllocationError(explain(e, s.getSpec().getTask().getNetworksList(), view,
+                                failed)).build();
                     }
                     if (!a.equals(s)) {
                         changes.add(update(Kind.KIND_SERVICE, s.getMeta(), StoredObject.newBuilder().setService(a).build()));
@@ -123,7 +134,8 @@ public final class Allocator {
                         a = t;
                         if (t.getStatus().getState().getNumber() <= TaskState.TASK_PENDING.getNumber()) {
                             a = t.toBuilder().setStatus(t.getStatus().toBuilder()
-                                    .setErr(TASK_ERROR_PREFIX + e.getMessage())).build();
+                                    .setErr(TASK_ERROR_PREFIX + explain(e, t.getSpec().getNetworksList(), view, failed)))
+                                    .build();
                         }
                     }
                     if (!a.equals(t)) {
@@ -133,6 +145,42 @@ public final class Allocator {
             }
         }
         return changes;
+    }
+
+    /**
+     * The error a service or task gets: when one of its networks exists but could not be allocated (the IPAM
+     * knows only allocated networks, and would say "not found"), that network's own reason.
+     */
+    private String explain(IpamException e, List<NetworkAttachmentConfig> targets, NetworkView view,
+                           Map<String, String> failed) {
+        for (NetworkAttachmentConfig c : targets) {
+            if (ipam.resolve(c.getTarget()) != null) {
+                continue;
+            }
+            Network n = unallocated(view, c.getTarget());
+            if (n != null) {
+                String reason = failed.getOrDefault(n.getMeta().getId(), n.getAllocationError());
+                return "network " + n.getName() + " could not be allocated: "
+                        + (reason.isEmpty() ? "its allocation is pending" : reason);
+            }
+        }
+        return e.getMessage();
+    }
+
+    /** A stored network that the IPAM does not hold, by id, else name, else unique id prefix (as Ipam.resolve). */
+    private Network unallocated(NetworkView view, String target) {
+        Network byPrefix = null;
+        int prefixMatches = 0;
+        for (Network n : view.networks()) {
+            if (n.getMeta().getId().equals(target) || n.getName().equals(target)) {
+                return ipam.network(n.getMeta().getId()) == null ? n : null;
+            }
+            if (n.getMeta().getId().startsWith(target)) {
+                byPrefix = n;
+                prefixMatches++;
+            }
+        }
+        return prefixMatches == 1 && ipam.network(byPrefix.getMeta().getId()) == null ? byPrefix : null;
     }
 
     /** A task holds its addresses while the managers want it and it has not ended. */

@@ -65,12 +65,13 @@ public final class Ipam {
         NetworkState s = networks.get(n.getMeta().getId());
         return s != null && n.getVni() == s.vni() && n.getIpamCount() > 0
                 && n.getIpam(0).getSubnet().equals(s.pool().subnet().toString())
-                && n.getIpam(0).getGateway().equals(Ip4.format(s.pool().gateway()));
+                && n.getIpam(0).getGateway().equals(Ip4.format(s.pool().gateway())) && n.getAllocationError().isEmpty();
     }
 
     /**
      * The network with a VNI (4096 for ingress, else the lowest free from 4097), a subnet (the given one, or
      * the first free /24 of 10.0.0.0/8) and a gateway (the given one, or the subnet's first address).
+     * allocation_error is cleared; the caller sets it when this throws.
      */
     public Network allocate(Network n) {
         String id = n.getMeta().getId();
@@ -112,7 +113,7 @@ public final class Ipam {
                 hold(holder, k);
             }
             IPAMConfig.Builder ipam = given.toBuilder().setSubnet(subnet.toString()).setGateway(Ip4.format(gateway));
-            Network.Builder b = n.toBuilder().setVni(vni).clearIpam().addIpam(ipam);
+            Network.Builder b = n.toBuilder().setVni(vni).clearIpam().addIpam(ipam).setAllocationError("");
             b.addAllIpam(n.getIpamList().subList(Math.min(1, n.getIpamCount()), n.getIpamCount()));
             return b.build();
         } catch (RuntimeException e) {

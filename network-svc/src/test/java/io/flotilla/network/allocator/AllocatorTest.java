@@ -10,6 +10,7 @@ import io.flotilla.contracts.v1.Task;
 import io.flotilla.contracts.v1.TaskState;
 import io.flotilla.network.ipam.Ipam;
 import io.flotilla.network.ipam.PortAllocator;
+import io.flotilla.network.ipam.Subnet;
 import io.flotilla.network.ipam.SubnetPool;
 import io.flotilla.network.ipam.VniAllocator;
 import io.flotilla.network.view.NetworkView;
@@ -191,5 +192,98 @@ class AllocatorTest {
         view.delete(Kind.KIND_NETWORK, "aaaa0000000000000000000aa", ++index);
         pass(a);
         assertEquals(4097, net("b").getVni());
+    }
+
+    private static final String NO_POOL = "could not find an available, non-overlapping IPv4 address pool among the"
+            + " defaults to assign to the network";
+
+    @Test
+    void aNetworkWithoutASubnetLeftCarriesTheErrorAndSoDoItsServiceAndTask() {
+        // a default pool of two /24s
+        Ipam ipam = new Ipam(new VniAllocator(), new SubnetPool(Subnet.parse("10.0.0.0/23"), 24), new PortAllocator());
+        Allocator a = new Allocator(ipam);
+        view.upsert(network("aaaa0000000000000000000aa", "a", null), 3);
+        view.upsert(network("bbbb0000000000000000000bb", "b", null), 4);
+        view.upsert(network("cccc0000000000000000000cc", "c", null), 5);
+        view.upsert(service("s1", "web", NONE, "c"), 6);
+        view.upsert(task("t1", "s1", "", TaskState.TASK_PENDING, NONE, "c"), 7);
+        pass(a);
+        assertEquals("10.0.0.0/24", net("a").getIpam(0).getSubnet());
+        assertEquals("10.0.1.0/24", net("b").getIpam(0).getSubnet());
+        assertEquals(NO_POOL, net("c").getAllocationError());
+        assertEquals(0, net("c").getVni());
+        assertEquals(0, net("c").getIpamCount());
+        assertEquals(null, ipam.network("cccc0000000000000000000cc"));
+        assertTrue(!ipam.holders().contains("network/cccc0000000000000000000cc"), "the failed network holds nothing");
+        String why = "network c could not be allocated: " + NO_POOL;
+        assertEquals(why, view.service("s1").getAllocationError());
+        assertEquals(Allocator.TASK_ERROR_PREFIX + why, view.task("t1").getStatus().getErr());
+        assertEquals(0, view.task("t1").getNetworksCount());
+        assertEquals(List.of(), pass(a), "the same failure is not written again");
+
+        // a network goes: the failed one takes its subnet, and its service and task are allocated in the same pass
+        view.delete(Kind.KIND_NETWORK, "aaaa0000000000000000000aa", ++index);
+        pass(a);
+        assertEquals("", net("c").getAllocationError());
+        assertEquals("10.0.0.0/24", net("c").getIpam(0).getSubnet());
+        assertEquals("10.0.0.1", net("c").getIpam(0).getGateway());
+        assertNotEquals(0, net("c").getVni());
+        assertEquals("", view.service("s1").getAllocationError());
+        assertEquals(1, view.service("s1").getEndpoint().getVirtualIpsCount());
+        assertEquals(1, view.task("t1").getNetworksCount());
+        assertEquals("", view.task("t1").getStatus().getErr());
+        assertEquals(List.of(), pass(a));
+    }
+
+    @Test
+    void aFailedNetworkLeaksNothingAndTheNextOneAllocatesAfterItIsRemoved() {
+        // one /24 in the default pool, four VXLAN ids
+        Ipam ipam = new Ipam(new VniAllocator(4097, 4100), new SubnetPool(Subnet.parse("10.0.0.0/24"), 24),
+                new PortAllocator());
+        Allocator a = new Allocator(ipam);
+        view.upsert(network("aaaa0000000000000000000aa", "a", null), 3);
+        view.upsert(network("bbbb0000000000000000000bb", "b", null), 4);
+        pass(a);
+        assertEquals(4097, net("a").getVni());
+        assertEquals(NO_POOL, net("b").getAllocationError());
+        // the VXLAN id b took before its subnet failed was given back: the next network gets it
+        view.upsert(network("cccc0000000000000000000cc", "c", "172.30.0.0/24"), ++index);
+        pass(a);
+        assertEquals(4098, net("c").getVni());
+        assertEquals("", net("c").getAllocationError());
+        // the gateway removes the failed network (the user's create was refused): nothing of it remains
+        view.delete(Kind.KIND_NETWORK, "bbbb0000000000000000000bb", ++index);
+        assertEquals(List.of(), pass(a));
+        assertEquals(java.util.Set.of("network/aaaa0000000000000000000aa", "network/cccc0000000000000000000cc"),
+                ipam.holders());
+        // a released subnet goes to the next network without one
+        view.delete(Kind.KIND_NETWORK, "aaaa0000000000000000000aa", ++index);
+        view.upsert(network("dddd0000000000000000000dd", "d", null), ++index);
+        pass(a);
+        assertEquals("10.0.0.0/24", net("d").getIpam(0).getSubnet());
+        assertEquals(4097, net("d").getVni());
+        assertEquals("", net("d").getAllocationError());
+    }
+
+    @Test
+    void noVxlanIdLeftIsTheNetworksErrorAndItsSubnetIsNotHeld() {
+        Ipam ipam = new Ipam(new VniAllocator(4097, 4097), new SubnetPool(), new PortAllocator());
+        Allocator a = new Allocator(ipam);
+        view.upsert(network("aaaa0000000000000000000aa", "a", null), 3);
+        view.upsert(network("bbbb0000000000000000000bb", "b", "172.30.0.0/24"), 4);
+        view.upsert(service("s1", "web", NONE, "bbbb0"), 5);
+        pass(a);
+        assertEquals("no VXLAN id left (4097-4097 all in use)", net("b").getAllocationError());
+        assertEquals("network b could not be allocated: no VXLAN id left (4097-4097 all in use)",
+                view.service("s1").getAllocationError(), "found by id prefix as the service names it");
+        view.delete(Kind.KIND_NETWORK, "bbbb0000000000000000000bb", ++index);
+        pass(a);
+        assertEquals("network bbbb0 not found", view.service("s1").getAllocationError());
+        // b's subnet was never held: another network may take it once a VXLAN id is free
+        view.delete(Kind.KIND_NETWORK, "aaaa0000000000000000000aa", ++index);
+        view.upsert(network("cccc0000000000000000000cc", "c", "172.30.0.0/24"), ++index);
+        pass(a);
+        assertEquals(4097, net("c").getVni());
+        assertEquals("172.30.0.0/24", net("c").getIpam(0).getSubnet());
     }
 }
