@@ -79,7 +79,7 @@ public final class DnsResponder {
     /** The response's wire form; completes with null when the packet gets no answer. */
     public CompletionStage<byte[]> handle(byte[] packet, int length, InetAddress source, boolean tcp) {
         try {
-            if (!tcp && length > Header.LENGTH) {
+            if (!tcp) {
                 byte[] hit = fromCache(packet, length, source);
                 if (hit != null) {
                     return CompletableFuture.completedFuture(hit);
@@ -145,17 +145,33 @@ public final class DnsResponder {
 
     /** The cached response to these query bytes from this source, with the query's id; null on a miss. */
     private byte[] fromCache(byte[] packet, int length, InetAddress source) {
-        Cached c = cache.get(new CacheKey(packet, length, source));
+        byte[] shared = cachedAnswer(packet, length, source);
+        if (shared == null) {
+            return null;
+        }
+        byte[] out = shared.clone();
+        out[0] = packet[0];
+        out[1] = packet[1];
+        return out;
+    }
+
+    /**
+     * The rendered UDP response to these query bytes from this source while the table is unchanged, or null:
+     * shared (the caller copies it and sets the query's id in the copy). The lookup key refers to the
+     * received bytes instead of copying them.
+     */
+    public byte[] cachedAnswer(byte[] packet, int length, InetAddress source) {
+        if (length <= Header.LENGTH) {
+            return null;
+        }
+        Cached c = cache.get(new Probe(packet, length, source));
         if (c == null || c.generation() != table.generation()) {
             return null;
         }
         byte[][] v = c.variants();
-        byte[] out = (v.length == 1 ? v[0] : v[Math.floorMod(rotation.getAndIncrement(), v.length)]).clone();
-        out[0] = packet[0];
-        out[1] = packet[1];
         local.increment();
         cached.increment();
-        return out;
+        return v.length == 1 ? v[0] : v[Math.floorMod(rotation.getAndIncrement(), v.length)];
     }
 
     private void remember(CacheKey key, Cached value) {
@@ -190,7 +206,74 @@ public final class DnsResponder {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof CacheKey k && k.hash == hash && Arrays.equals(k.bytes, bytes);
+            return o instanceof CacheKey k && k.hash == hash && Arrays.equals(k.bytes, bytes)
+                    || o instanceof Probe p && p.equals(this);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /**
+     * A lookup key over the received bytes, without copying them: equal to the CacheKey of the same source
+     * and query bytes, with the same hash (Arrays.hashCode of the address followed by the bytes after the id).
+     */
+    private static final class Probe {
+        private final byte[] packet;
+        private final int length;
+        private final int v4;        // the IPv4 source, when addr is null
+        private final byte[] addr;   // the IPv6 source
+        private final int hash;
+
+        Probe(byte[] packet, int length, InetAddress source) {
+            this.packet = packet;
+            this.length = length;
+            int h = 1;
+            if (source instanceof Inet4Address) {
+                v4 = source.hashCode(); // the address, big-endian
+                addr = null;
+                for (int shift = 24; shift >= 0; shift -= 8) {
+                    h = 31 * h + (byte) (v4 >>> shift);
+                }
+            } else {
+                v4 = 0;
+                addr = source.getAddress();
+                for (byte b : addr) {
+                    h = 31 * h + b;
+                }
+            }
+            for (int i = 2; i < length; i++) {
+                h = 31 * h + packet[i];
+            }
+            hash = h;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof CacheKey k) || k.hash != hash) {
+                return false;
+            }
+            int a;
+            if (addr == null) {
+                if (k.bytes.length != 4 + length - 2) {
+                    return false;
+                }
+                for (int i = 0; i < 4; i++) {
+                    if (k.bytes[i] != (byte) (v4 >>> (24 - 8 * i))) {
+                        return false;
+                    }
+                }
+                a = 4;
+            } else {
+                if (k.bytes.length != addr.length + length - 2
+                        || !Arrays.equals(k.bytes, 0, addr.length, addr, 0, addr.length)) {
+                    return false;
+                }
+                a = addr.length;
+            }
+            return Arrays.equals(k.bytes, a, k.bytes.length, packet, 2, length);
         }
 
         @Override

@@ -6,14 +6,18 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,8 +56,8 @@ public final class DnsServer implements AutoCloseable {
     private final Options options;
     private final List<Thread> threads = new ArrayList<>();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
-    private DatagramSocket udp;
-    private final List<DatagramSocket> extraUdp = new ArrayList<>();
+    private DatagramChannel udp;
+    private final List<DatagramChannel> extraUdp = new ArrayList<>();
     private ServerSocket tcp;
     private ThreadPoolExecutor tcpPool;
     private volatile boolean running;
@@ -67,16 +71,12 @@ public final class DnsServer implements AutoCloseable {
     /** Binds UDP and TCP on the same port (the UDP one's when the port is 0). */
     public synchronized void start() throws IOException {
         for (int attempt = 0; ; attempt++) {
-            udp = new DatagramSocket(listen); // no SO_REUSEADDR: two UDP sockets must never share the port
-            try {
-                udp.setReceiveBufferSize(4 << 20);
-            } catch (SocketException ignored) {
-                // the kernel's limit applies
-            }
+            udp = openUdp(false);
+            udp.bind(listen); // no SO_REUSEADDR: two UDP sockets must never share the port
             tcp = new ServerSocket();
             tcp.setReuseAddress(true);
             try {
-                tcp.bind(new InetSocketAddress(listen.getAddress(), udp.getLocalPort()), 128);
+                tcp.bind(new InetSocketAddress(listen.getAddress(), udpAddress().getPort()), 128);
                 break;
             } catch (IOException e) {
                 udp.close();
@@ -92,12 +92,12 @@ public final class DnsServer implements AutoCloseable {
             // address and port): no read lock to hand over. The plain bind above proved the port free;
             // the group binds right after (a process binding it in between without SO_REUSEPORT makes
             // this bind fail; with port 0 the kernel could give another reuse-port group's port away).
-            int port = udp.getLocalPort();
+            int port = udpAddress().getPort();
             udp.close();
             try {
                 bindGroup(port);
             } catch (IOException | RuntimeException e) {
-                extraUdp.forEach(DatagramSocket::close);
+                extraUdp.forEach(DnsServer::closeQuietly);
                 extraUdp.clear();
                 udp.close();
                 tcp.close();
@@ -109,7 +109,7 @@ public final class DnsServer implements AutoCloseable {
         tcpPool = new ThreadPoolExecutor(0, options.maxTcpConnections(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> daemon(r, "dns-tcp-" + n.incrementAndGet()));
         for (int i = 0; i < options.udpThreads(); i++) {
-            DatagramSocket s = i == 0 || extraUdp.isEmpty() ? udp : extraUdp.get(i - 1);
+            DatagramChannel s = i == 0 || extraUdp.isEmpty() ? udp : extraUdp.get(i - 1);
             threads.add(daemon(() -> udpLoop(s), "dns-udp-" + i));
         }
         threads.add(daemon(this::acceptLoop, "dns-tcp-accept"));
@@ -119,61 +119,96 @@ public final class DnsServer implements AutoCloseable {
     /** The receivers' sockets on the port, SO_REUSEPORT each (udp is the first). */
     private void bindGroup(int port) throws IOException {
         for (int i = 0; i < options.udpThreads(); i++) {
-            DatagramSocket s = new DatagramSocket(null);
+            DatagramChannel s = openUdp(true);
             if (i == 0) {
                 udp = s;
             } else {
                 extraUdp.add(s);
             }
-            s.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-            try {
-                s.setReceiveBufferSize(4 << 20);
-            } catch (SocketException ignored) {
-                // the kernel's limit applies
-            }
             s.bind(new InetSocketAddress(listen.getAddress(), port));
         }
     }
 
+    private DatagramChannel openUdp(boolean reusePort) throws IOException {
+        DatagramChannel ch = DatagramChannel.open(listen.getAddress() instanceof Inet6Address
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        try {
+            if (reusePort) {
+                ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
+            ch.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20); // the kernel's limit applies
+            ch.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 20);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        return ch;
+    }
+
     public InetSocketAddress udpAddress() {
-        return (InetSocketAddress) udp.getLocalSocketAddress();
+        try {
+            return (InetSocketAddress) udp.getLocalAddress();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public InetSocketAddress tcpAddress() {
         return (InetSocketAddress) tcp.getLocalSocketAddress();
     }
 
-    private void udpLoop(DatagramSocket udp) {
-        byte[] buf = new byte[65535];
-        DatagramPacket in = new DatagramPacket(buf, buf.length);
+    /**
+     * One receiver on its (blocking) channel: a receive is one recvfrom, which sleeps only when no query
+     * is queued. A cached answer is copied into a direct buffer, given the query's id and sent from here
+     * (no copy of the query, no future, no temporary buffer); anything else goes through
+     * {@link DnsResponder#handle}.
+     */
+    private void udpLoop(DatagramChannel ch) {
+        ByteBuffer in = ByteBuffer.allocateDirect(65535);
+        ByteBuffer out = ByteBuffer.allocateDirect(65535);
+        byte[] packet = new byte[65535];
         while (running) {
+            in.clear();
+            InetSocketAddress client;
             try {
-                in.setLength(buf.length);
-                udp.receive(in);
+                client = (InetSocketAddress) ch.receive(in);
+            } catch (ClosedChannelException e) {
+                return;
             } catch (IOException e) {
                 if (!running) {
                     return;
                 }
                 continue;
             }
-            InetSocketAddress client = (InetSocketAddress) in.getSocketAddress();
-            byte[] packet = java.util.Arrays.copyOf(buf, in.getLength());
+            int length = in.position();
+            in.flip();
+            in.get(packet, 0, length);
+            InetAddress source = client.getAddress();
             try {
-                responder.handle(packet, packet.length, client.getAddress(), false)
-                        .whenComplete((out, err) -> {
-                            if (out != null) {
-                                sendUdp(udp, out, client);
-                            }
-                        });
+                byte[] hit = responder.cachedAnswer(packet, length, source);
+                if (hit != null) { // shared: copied, with this query's id
+                    out.clear();
+                    out.put(hit);
+                    out.put(0, packet[0]);
+                    out.put(1, packet[1]);
+                    out.flip();
+                    send(ch, out, client);
+                    continue;
+                }
+                responder.handle(Arrays.copyOf(packet, length), length, source, false).whenComplete((answer, err) -> {
+                    if (answer != null) {
+                        send(ch, ByteBuffer.wrap(answer), client);
+                    }
+                });
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "query from " + client + " failed", e);
             }
         }
     }
 
-    private void sendUdp(DatagramSocket udp, byte[] out, InetSocketAddress client) {
+    private static void send(DatagramChannel ch, ByteBuffer answer, InetSocketAddress client) {
         try {
-            udp.send(new DatagramPacket(out, out.length, client));
+            ch.send(answer, client);
         } catch (IOException e) {
             LOG.log(Level.FINE, "answer to " + client + " not sent", e);
         }
@@ -243,10 +278,8 @@ public final class DnsServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         running = false;
-        extraUdp.forEach(DatagramSocket::close);
-        if (udp != null) {
-            udp.close();
-        }
+        extraUdp.forEach(DnsServer::closeQuietly);
+        closeQuietly(udp);
         closeQuietly(tcp);
         connections.forEach(DnsServer::closeQuietly);
         if (tcpPool != null) {

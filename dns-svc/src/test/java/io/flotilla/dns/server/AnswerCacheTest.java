@@ -127,6 +127,32 @@ class AnswerCacheTest {
     }
 
     @Test
+    void anIpv6SourceIsCachedUnderItsOwnAddress() throws Exception {
+        InetAddress v6 = ip("fd00::5");
+        table.putSources("b1", List.of(BUSYBOX, v6));
+        assertEquals(List.of("172.32.0.2"), addresses(ask("nodejs", Type.A, 1, v6)));
+        assertEquals(List.of("172.32.0.2"), addresses(ask("nodejs", Type.A, 2, v6)));
+        assertEquals(1, responder.cached.sum());
+        // a neighbouring address is no task's: not served from the entry of fd00::5
+        assertEquals(Rcode.NXDOMAIN, ask("nodejs", Type.A, 3, ip("fd00::6")).getRcode());
+        assertEquals(1, responder.cached.sum());
+    }
+
+    @Test
+    void aLongerQueryWithTheSameStartIsNotTheCachedOne() throws Exception {
+        ask("nodejs", Type.A, 1, BUSYBOX);
+        ask("nodejs", Type.A, 2, BUSYBOX);
+        Message q = Message.newQuery(Record.newRecord(Name.fromString("nodejs", Name.root), Type.A, DClass.IN));
+        q.getHeader().setID(3);
+        byte[] wire = q.toWire();
+        byte[] longer = java.util.Arrays.copyOf(wire, wire.length + 1); // a stray byte after the question
+        byte[] out = responder.handle(longer, longer.length, BUSYBOX, false).toCompletableFuture().get();
+        assertEquals(1, responder.cached.sum());
+        assertNotNull(out);
+        assertEquals(3, new Message(out).getHeader().getID());
+    }
+
+    @Test
     void manyDistinctQueriesKeepTheCacheBounded() throws Exception {
         int id = 0;
         for (int payload = 512; payload < 712; payload++) {
