@@ -24,6 +24,7 @@ final class ManagedProcess {
     final String name;
     private final List<String> command;
     private final String marker;
+    private final ReadyPriority whenReady;
     private final Map<String, String> env;
     private final Path pidfile;
     private final Path logfile;
@@ -36,11 +37,12 @@ final class ManagedProcess {
     private long startedAt;
     private int restarts;
 
-    ManagedProcess(String name, List<String> command, String marker, Map<String, String> env, Path pidfile,
+    ManagedProcess(String name, Supervisor.Command command, Map<String, String> env, Path pidfile,
                    Path logfile, ScheduledExecutorService timer, long graceMillis) {
         this.name = name;
-        this.command = List.copyOf(command);
-        this.marker = marker;
+        this.command = List.copyOf(command.argv());
+        this.marker = command.marker();
+        this.whenReady = command.whenReady();
         this.env = Map.copyOf(env);
         this.pidfile = pidfile;
         this.logfile = logfile;
@@ -85,6 +87,9 @@ final class ManagedProcess {
 
     private void watch(ProcessHandle h) {
         h.onExit().thenRun(() -> exited(h));
+        if (whenReady != null) {
+            whenReady.schedule(name, h, timer);
+        }
     }
 
     private synchronized void exited(ProcessHandle h) {

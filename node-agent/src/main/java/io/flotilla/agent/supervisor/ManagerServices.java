@@ -86,10 +86,11 @@ public class ManagerServices implements ManagerControl {
      * {@code java <flotilla.java-opts> -jar <flotilla.home>/<module>/target/quarkus-app/quarkus-run.jar}.
      * dns-svc keeps the full JIT: a {@code -XX:TieredStopAtLevel} in the options (C1 only, cheaper for the
      * other services) is left out for it, as it answers every task's lookups (C2 took its CPU per cached
-     * answer from ~16 to ~12.5 us on the lab, dns-svc/design/dns.md), and it runs at a higher priority
-     * ({@code nice -n <flotilla.dns-svc.nice>}, -5 by default): its receivers wake for each query and
+     * answer from ~16 to ~12.5 us on the lab, dns-svc/design/dns.md), and once it is ready it runs at a
+     * higher priority ({@code flotilla.dns-svc.nice}, -5 by default): its receivers wake for each query and
      * answer in ~12 us, and behind runnable task threads a query waited for a core (with 4 client threads
-     * on 2 cores 38-44k -> 55-81k q/s, p99 0.17-0.29 -> 0.11-0.19 ms).
+     * on 2 cores 38-44k -> 55-81k q/s, p99 0.17-0.29 -> 0.11-0.19 ms). Not from its start: a JVM starting at
+     * -5 took the cores from the host's agent and tasks ({@link ReadyPriority}).
      */
     Supervisor.Command command(ManagerEnv.Module m) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -97,9 +98,6 @@ public class ManagerServices implements ManagerControl {
                 .resolve(m.name()).resolve("target/quarkus-app/quarkus-run.jar").toString();
         boolean dns = NodeDns.DNS.name().equals(m.name());
         List<String> argv = new ArrayList<>();
-        if (dns && dnsNice != 0) {
-            argv.addAll(List.of("nice", "-n", Integer.toString(dnsNice)));
-        }
         argv.add(java);
         for (String o : javaOpts.trim().split("\\s+")) {
             if (!o.isEmpty() && !(dns && o.startsWith("-XX:TieredStopAtLevel="))) {
@@ -108,7 +106,7 @@ public class ManagerServices implements ManagerControl {
         }
         argv.add("-jar");
         argv.add(jar);
-        return new Supervisor.Command(argv, jar);
+        return new Supervisor.Command(argv, jar, dns && dnsNice != 0 ? new ReadyPriority(dnsNice, m.httpPort()) : null);
     }
 
     void onStart(@Observes @Priority(10) StartupEvent event) {

@@ -97,7 +97,7 @@ public class NodeDns {
         if (want != null && running == null) {
             Supervisor.Command c = managerServices.command(DNS);
             Path runDir = Path.of(run);
-            running = new ManagedProcess(DNS.name(), c.argv(), c.marker(), want,
+            running = new ManagedProcess(DNS.name(), c, want,
                     runDir.resolve("pids").resolve("dns-svc-node.pid"), runDir.resolve("logs").resolve("dns-svc.log"),
                     timer, grace.toMillis());
             runningEnv = want;

@@ -26,8 +26,14 @@ import java.util.stream.Stream;
 public class Supervisor implements ManagerControl {
     private static final Logger LOG = Logger.getLogger(Supervisor.class);
 
-    /** How to run one module: its command line, and a string of that command line that identifies it. */
-    public record Command(List<String> argv, String marker) {
+    /**
+     * How to run one module: its command line, a string of that command line that identifies it, and the
+     * priority it gets once ready (null: it keeps the agent's).
+     */
+    public record Command(List<String> argv, String marker, ReadyPriority whenReady) {
+        public Command(List<String> argv, String marker) {
+            this(argv, marker, null);
+        }
     }
 
     /**
@@ -88,7 +94,7 @@ public class Supervisor implements ManagerControl {
             for (ManagerEnv.Module m : ManagerEnv.MODULES) {
                 Command c = commands.apply(m);
                 Map<String, String> env = ManagerEnv.of(m, next, node, dataDir.toString(), kafka);
-                running.add(new ManagedProcess(m.name(), c.argv(), c.marker(), env,
+                running.add(new ManagedProcess(m.name(), c, env,
                         runDir.resolve("pids").resolve(m.name() + ".pid"),
                         runDir.resolve("logs").resolve(m.name() + ".log"), timer, graceMillis));
             }
@@ -142,7 +148,7 @@ public class Supervisor implements ManagerControl {
             // not started by this agent: stop what the pidfiles name
             for (ManagerEnv.Module m : ManagerEnv.MODULES) {
                 Command c = commands.apply(m);
-                toStop.add(new ManagedProcess(m.name(), c.argv(), c.marker(), Map.of(),
+                toStop.add(new ManagedProcess(m.name(), c, Map.of(),
                         runDir.resolve("pids").resolve(m.name() + ".pid"),
                         runDir.resolve("logs").resolve(m.name() + ".log"), timer, graceMillis));
             }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** The command lines the agent starts its services with. */
 class ManagerServicesTest {
@@ -26,8 +27,12 @@ class ManagerServicesTest {
         assertEquals(List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"),
                 options(s, "scheduler-svc"));
         assertEquals(List.of("-Xmx96m", "-XX:+UseSerialGC", "-Xss512k"), options(s, "dns-svc"));
-        List<String> dns = s.command(new ManagerEnv.Module("dns-svc", 9106)).argv();
-        assertEquals(List.of("nice", "-n", "-5"), dns.subList(0, 3));
+        Supervisor.Command dnsCommand = s.command(new ManagerEnv.Module("dns-svc", 9106));
+        List<String> dns = dnsCommand.argv();
+        // started as the others, at -5 once its HTTP port answers
+        assertEquals(Path.of(System.getProperty("java.home"), "bin", "java").toString(), dns.get(0));
+        assertEquals(new ReadyPriority(-5, 9106), dnsCommand.whenReady());
+        assertNull(s.command(new ManagerEnv.Module("scheduler-svc", 9104)).whenReady());
         assertEquals("/opt/flotilla/dns-svc/target/quarkus-app/quarkus-run.jar", dns.get(dns.size() - 1));
         assertEquals(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 s.command(new ManagerEnv.Module("api-gateway", 9103)).argv().get(0));
@@ -39,7 +44,6 @@ class ManagerServicesTest {
         s.home = "/opt/flotilla";
         s.javaOpts = "-Xmx96m";
         s.dnsNice = 0;
-        assertEquals(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                s.command(new ManagerEnv.Module("dns-svc", 9106)).argv().get(0));
+        assertNull(s.command(new ManagerEnv.Module("dns-svc", 9106)).whenReady());
     }
 }

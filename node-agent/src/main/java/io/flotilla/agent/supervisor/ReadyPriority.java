@@ -1,0 +1,107 @@
+package io.flotilla.agent.supervisor;
+
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A service's scheduling priority, raised (or lowered) once it is ready. It starts at the agent's own
+ * niceness and gets {@code nice} on every thread when its HTTP port on loopback accepts connections
+ * (Quarkus opens it when the start is over). Started with {@code nice -n} instead, a JVM's start (class
+ * loading, the JIT's compiles) took the cores from everything else on the host: on a worker that had just
+ * joined, the first task's container waited ~9 s for its dns-svc to finish starting.
+ *
+ * <p>Linux keeps the niceness per thread, and a thread takes its creator's: every thread the process has
+ * then is set, twice (threads born during the first pass), and the threads it creates later inherit it.
+ */
+record ReadyPriority(int nice, int port) {
+    private static final Logger LOG = Logger.getLogger(ReadyPriority.class);
+    static final long POLL_MS = 250;
+    static final long GIVE_UP_MS = 10 * 60_000;
+
+    /** Polls the process's port on {@code timer} until it answers (then sets the niceness), dies, or 10 min pass. */
+    void schedule(String name, ProcessHandle process, ScheduledExecutorService timer) {
+        long deadline = System.currentTimeMillis() + GIVE_UP_MS;
+        timer.schedule(() -> poll(name, process, timer, deadline), POLL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void poll(String name, ProcessHandle process, ScheduledExecutorService timer, long deadline) {
+        if (!process.isAlive() || timer.isShutdown()) {
+            return;
+        }
+        if (answers(port)) {
+            apply(name, process.pid());
+        } else if (System.currentTimeMillis() < deadline) {
+            timer.schedule(() -> poll(name, process, timer, deadline), POLL_MS, TimeUnit.MILLISECONDS);
+        } else {
+            LOG.warnf("%s (pid %d) not ready on :%d after %d s: its niceness stays as started", name, process.pid(),
+                    port, GIVE_UP_MS / 1000);
+        }
+    }
+
+    /** Sets the niceness of every thread of {@code pid}; returns how many it set (0 if the process is gone). */
+    int apply(String name, long pid) {
+        List<Long> done = new ArrayList<>();
+        for (int pass = 0; pass < 2; pass++) {
+            List<Long> todo = threads(pid);
+            todo.removeAll(done);
+            if (todo.isEmpty()) {
+                break;
+            }
+            try {
+                Process p = new ProcessBuilder(command(nice, todo)).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+                // a thread that ended in between makes renice exit 1; the others are set all the same
+            } catch (IOException e) {
+                LOG.warnf("cannot set the niceness of %s (pid %d): %s", name, pid, e.getMessage());
+                return done.size();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return done.size();
+            }
+            done.addAll(todo);
+        }
+        if (!done.isEmpty()) {
+            LOG.infof("%s (pid %d) ready: its %d threads now at nice %d", name, pid, done.size(), nice);
+        }
+        return done.size();
+    }
+
+    static List<String> command(int nice, List<Long> tids) {
+        List<String> argv = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
+        tids.forEach(t -> argv.add(Long.toString(t)));
+        return argv;
+    }
+
+    /** The ids of the process's threads (empty if it is gone). */
+    static List<Long> threads(long pid) {
+        try (Stream<Path> s = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            List<Long> out = new ArrayList<>();
+            s.forEach(p -> out.add(Long.parseLong(p.getFileName().toString())));
+            return out;
+        } catch (IOException | RuntimeException e) {
+            return new ArrayList<>();
+        }
+    }
+
+    static boolean answers(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.flotilla.agent.supervisor;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** A service's niceness changes when it is ready, not at its start (a real child process, real renice). */
+class ReadyPriorityTest {
+
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private Process child;
+
+    @AfterEach
+    void cleanUp() {
+        timer.shutdownNow();
+        if (child != null) {
+            child.destroyForcibly();
+        }
+    }
+
+    /** Field 19 of /proc/PID/stat (the main thread's), after the command name in parentheses. */
+    private static int niceOf(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+    }
+
+    private static int ourNice() throws Exception {
+        return niceOf(ProcessHandle.current().pid());
+    }
+
+    @Test
+    void theNicenessChangesOnceThePortAnswersAndNotBefore() throws Exception {
+        int target = Math.min(19, ourNice() + 7); // a higher niceness needs no privilege
+        child = new ProcessBuilder("sleep", "60").start();
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        new ReadyPriority(target, port).schedule("sleep", child.toHandle(), timer);
+
+        Thread.sleep(4 * ReadyPriority.POLL_MS);
+        assertEquals(ourNice(), niceOf(child.pid()), "not ready yet: started at the agent's niceness");
+
+        try (ServerSocket ready = new ServerSocket(port)) {
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (niceOf(child.pid()) != target && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(target, niceOf(child.pid()));
+        }
+    }
+
+    @Test
+    void aProcessThatIsGoneIsLeftAlone() throws Exception {
+        child = new ProcessBuilder("true").start();
+        child.waitFor();
+        assertEquals(0, new ReadyPriority(5, 1).apply("true", child.pid()));
+    }
+
+    @Test
+    void reniceGetsEveryThread() {
+        assertEquals(List.of("renice", "-n", "-5", "-p", "12", "13"), ReadyPriority.command(-5, List.of(12L, 13L)));
+    }
+}
