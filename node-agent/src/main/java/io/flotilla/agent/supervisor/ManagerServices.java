@@ -53,6 +53,9 @@ public class ManagerServices implements ManagerControl {
     // dns-svc's niceness (0: as the others): the tasks' lookups should not wait behind the tasks' own work
     @ConfigProperty(name = "flotilla.dns-svc.nice", defaultValue = "-5")
     int dnsNice;
+    // start the services with the class data sharing archive their build made (ClassDataSharing), when there is one
+    @ConfigProperty(name = "flotilla.supervisor.cds", defaultValue = "true")
+    boolean cds;
 
     private Supervisor supervisor;
 
@@ -90,7 +93,8 @@ public class ManagerServices implements ManagerControl {
      * higher priority ({@code flotilla.dns-svc.nice}, -5 by default): its receivers wake for each query and
      * answer in ~12 us, and behind runnable task threads a query waited for a core (with 4 client threads
      * on 2 cores 38-44k -> 55-81k q/s, p99 0.17-0.29 -> 0.11-0.19 ms). Not from its start: a JVM starting at
-     * -5 took the cores from the host's agent and tasks ({@link ReadyPriority}).
+     * -5 took the cores from the host's agent and tasks ({@link ReadyPriority}). When the module's build wrote a
+     * class data sharing archive, every service starts with it, in its quarkus-app directory ({@link ClassDataSharing}).
      */
     Supervisor.Command command(ManagerEnv.Module m) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -104,6 +108,10 @@ public class ManagerServices implements ManagerControl {
                 argv.add(o);
             }
         }
+        ClassDataSharing.of(Path.of(jar).getParent(), argv, cds).ifPresent(c -> {
+            argv.addAll(0, c.prefix());
+            argv.addAll(c.options());
+        });
         argv.add("-jar");
         argv.add(jar);
         return new Supervisor.Command(argv, jar, dns && dnsNice != 0 ? new ReadyPriority(dnsNice, m.httpPort()) : null);
