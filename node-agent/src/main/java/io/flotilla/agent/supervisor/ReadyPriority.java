@@ -22,6 +22,8 @@ import java.util.stream.Stream;
  *
  * <p>Linux keeps the niceness per thread, and a thread takes its creator's: every thread the process has
  * then is set, twice (threads born during the first pass), and the threads it creates later inherit it.
+ * The JIT's compiler threads keep the agent's niceness (they compile most right after the start; the code
+ * they compile runs interpreted or at C1 meanwhile), so do the threads they start.
  */
 record ReadyPriority(int nice, int port) {
     private static final Logger LOG = Logger.getLogger(ReadyPriority.class);
@@ -54,6 +56,7 @@ record ReadyPriority(int nice, int port) {
         for (int pass = 0; pass < 2; pass++) {
             List<Long> todo = threads(pid);
             todo.removeAll(done);
+            todo.removeIf(tid -> compiler(threadName(pid, tid)));
             if (todo.isEmpty()) {
                 break;
             }
@@ -94,6 +97,20 @@ record ReadyPriority(int nice, int port) {
         } catch (IOException | RuntimeException e) {
             return new ArrayList<>();
         }
+    }
+
+    /** The kernel's name of a thread (a Java thread's name, cut to 15 characters), "" if it is gone. */
+    static String threadName(long pid, long tid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "task", Long.toString(tid), "comm")).trim();
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** HotSpot's compiler threads: "C1 CompilerThread0", "C2 CompilerThread1", ... */
+    static boolean compiler(String threadName) {
+        return threadName.matches("C[12] CompilerThre.*");
     }
 
     static boolean answers(int port) {

@@ -11,6 +11,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A service's niceness changes when it is ready, not at its start (a real child process, real renice). */
 class ReadyPriorityTest {
@@ -63,6 +65,16 @@ class ReadyPriorityTest {
         child = new ProcessBuilder("true").start();
         child.waitFor();
         assertEquals(0, new ReadyPriority(5, 1).apply("true", child.pid()));
+    }
+
+    @Test
+    void theJitsCompilerThreadsAreLeftAsTheyAre() throws Exception {
+        assertTrue(ReadyPriority.compiler("C2 CompilerThre"));
+        assertTrue(ReadyPriority.compiler("C1 CompilerThre"));
+        assertFalse(ReadyPriority.compiler("dns-udp-0"));
+        // this JVM has compiler threads under those names
+        long pid = ProcessHandle.current().pid();
+        assertTrue(ReadyPriority.threads(pid).stream().anyMatch(t -> ReadyPriority.compiler(ReadyPriority.threadName(pid, t))));
     }
 
     @Test
