@@ -55,6 +55,7 @@ public final class DockerExecution implements TaskExecutor, AutoCloseable {
             }
         }, 250, 5_000);
         watcher.start();
+        stopper.execute(reconciler::warmUp); // off the caller's thread: the session's first assignments go on
         return new DockerExecution(docker, reconciler, watcher, stopper);
     }
 

@@ -1,6 +1,9 @@
 package io.flotilla.agent.exec;
 
+import io.flotilla.contracts.v1.ContainerSpec;
+import io.flotilla.contracts.v1.Meta;
 import io.flotilla.contracts.v1.Task;
+import io.flotilla.contracts.v1.TaskSpec;
 import io.flotilla.contracts.v1.TaskState;
 import io.flotilla.contracts.v1.TaskStatus;
 import io.flotilla.contracts.v1.TaskStatusUpdate;
@@ -31,6 +34,10 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
     /** The key of the sweep that looks for containers of tasks that are no longer assigned. */
     static final String SWEEP = "*sweep*";
     private static final int MAX_STEPS = 8;
+    /** The task id, service name and container name of the warm-up, which no task or container has. */
+    static final String WARM_UP_ID = "flotilla-warm-up";
+    /** An image reference that no host has (an invalid host name as its registry, so nothing can be pulled). */
+    static final String WARM_UP_IMAGE = "flotilla-warm-up.invalid/no-such-image:none";
 
     /** What this executor knows about one task. */
     private static final class Tracked {
@@ -139,6 +146,38 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
         assignment.keySet().forEach(queue::add);
         tracked.keySet().forEach(queue::add);
         queue.add(SWEEP);
+    }
+
+    /**
+     * Goes once through the engine calls of a task's start with names that do not exist: the container's
+     * create (its image is missing: refused with "No such image", nothing is made), the local image lookup,
+     * a start, an inspect and a search by task. A new executor's first task paid for loading and
+     * interpreting that code: on the lab (load 15) its create took 473 ms and its inspect 277 ms, against 77
+     * and 5 ms for the next task's. Should the image exist after all, the container it made is removed.
+     */
+    public void warmUp() {
+        Task probe = Task.newBuilder().setMeta(Meta.newBuilder().setId(WARM_UP_ID)).setServiceName(WARM_UP_ID)
+                .setSlot(1).setSpec(TaskSpec.newBuilder().setContainer(ContainerSpec.newBuilder().setImage(WARM_UP_IMAGE)))
+                .build();
+        long t0 = System.nanoTime();
+        try {
+            ContainerConfig config = TaskContainers.configFor(probe, nodeId.get(), networking.networkMode(probe));
+            try {
+                runtime.remove(runtime.create(config));
+            } catch (ImageNotFoundException expected) {
+                runtime.localImage(config.image());
+            }
+            try {
+                runtime.start(WARM_UP_ID);
+            } catch (ContainerRuntimeException expected) {
+                // no such container
+            }
+            runtime.inspect(WARM_UP_ID);
+            runtime.findByTask(WARM_UP_ID);
+            LOG.fine(() -> "executor warmed up in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        } catch (RuntimeException e) {
+            LOG.fine(() -> "executor warm-up: " + e.getMessage());
+        }
     }
 
     /** True when no work is queued or running (stops in flight are not counted). */

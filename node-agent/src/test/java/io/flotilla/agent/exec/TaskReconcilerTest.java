@@ -71,6 +71,26 @@ class TaskReconcilerTest {
     }
 
     @Test
+    void theWarmUpLeavesNothingBehindAndReportsNothing() {
+        executor.warmUp();
+        assertTrue(engine.containers.isEmpty());
+        assertEquals(0, engine.creates);
+        assertTrue(reported.isEmpty());
+        assertTrue(networked.isEmpty());
+
+        // an engine that has the warm-up's image after all: the container it made is removed again
+        engine.images.add(TaskReconciler.WARM_UP_IMAGE);
+        executor.warmUp();
+        assertEquals(1, engine.creates);
+        assertTrue(engine.containers.isEmpty());
+        assertTrue(reported.isEmpty());
+
+        // and the executor works as before
+        executor.reconcile(List.of(web));
+        await(() -> lastState("t1") == TaskState.TASK_RUNNING);
+    }
+
+    @Test
     void missingImageRejectsTheTask() {
         Task t = Tasks.task("t2", "web", 1, "nope:1", TaskState.TASK_RUNNING);
         executor.reconcile(List.of(t));
