@@ -28,6 +28,7 @@ public class EventStreamReadiness implements HealthCheck {
                 .withData("runningTasks", feed.table().runningTasks());
         if (dns.responder() != null) {
             r.withData("answeredLocally", dns.responder().local.sum())
+                    .withData("answeredFromCache", dns.responder().cached.sum())
                     .withData("forwarded", dns.responder().forwarded.sum())
                     .withData("servfail", dns.responder().servfail.sum())
                     .withData("malformed", dns.responder().malformed.sum());
