@@ -53,6 +53,10 @@ public class ManagerServices implements ManagerControl {
     // dns-svc's niceness (0: as the others): the tasks' lookups should not wait behind the tasks' own work
     @ConfigProperty(name = "flotilla.dns-svc.nice", defaultValue = "-5")
     int dnsNice;
+    // the niceness the services a swarm init does not wait for (scheduler-svc, network-svc, dns-svc) start at, until
+    // ready (ReadyPriority); 0: as the store and the gateway
+    @ConfigProperty(name = "flotilla.supervisor.background-nice", defaultValue = "10")
+    int backgroundNice;
     // start the services with the class data sharing archive their build made (ClassDataSharing), when there is one
     @ConfigProperty(name = "flotilla.supervisor.cds", defaultValue = "true")
     boolean cds;
@@ -93,7 +97,10 @@ public class ManagerServices implements ManagerControl {
      * higher priority ({@code flotilla.dns-svc.nice}, -5 by default): its receivers wake for each query and
      * answer in ~12 us, and behind runnable task threads a query waited for a core (with 4 client threads
      * on 2 cores 38-44k -> 55-81k q/s, p99 0.17-0.29 -> 0.11-0.19 ms). Not from its start: a JVM starting at
-     * -5 took the cores from the host's agent and tasks ({@link ReadyPriority}). When the module's build wrote a
+     * -5 took the cores from the host's agent and tasks ({@link ReadyPriority}). The services a swarm init does
+     * not wait for (all but cluster-state and api-gateway) start at {@code flotilla.supervisor.background-nice}
+     * (10) and get their niceness once ready: the five JVMs' starts shared two cores, and the init's answer
+     * waited for all of them. When the module's build wrote a
      * class data sharing archive, every service starts with it, in its quarkus-app directory ({@link ClassDataSharing}).
      */
     Supervisor.Command command(ManagerEnv.Module m) {
@@ -114,7 +121,17 @@ public class ManagerServices implements ManagerControl {
         });
         argv.add("-jar");
         argv.add(jar);
-        return new Supervisor.Command(argv, jar, dns && dnsNice != 0 ? new ReadyPriority(dnsNice, m.httpPort()) : null);
+        int ready = dns ? dnsNice : 0;
+        int start = background(m) ? backgroundNice : 0;
+        if (start != 0) {
+            argv.addAll(0, List.of("nice", "-n", Integer.toString(start)));
+        }
+        return new Supervisor.Command(argv, jar, ready != start ? new ReadyPriority(ready, m.httpPort()) : null);
+    }
+
+    /** Not needed to answer a swarm init: the store and the gateway are. */
+    static boolean background(ManagerEnv.Module m) {
+        return !m.name().equals("cluster-state") && !m.name().equals("api-gateway");
     }
 
     void onStart(@Observes @Priority(10) StartupEvent event) {

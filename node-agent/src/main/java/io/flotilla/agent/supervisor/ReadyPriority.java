@@ -14,16 +14,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A service's scheduling priority, raised (or lowered) once it is ready. It starts at the agent's own
- * niceness and gets {@code nice} on every thread when its HTTP port on loopback accepts connections
- * (Quarkus opens it when the start is over). Started with {@code nice -n} instead, a JVM's start (class
- * loading, the JIT's compiles) took the cores from everything else on the host: on a worker that had just
- * joined, the first task's container waited ~9 s for its dns-svc to finish starting.
+ * A service's scheduling priority once it is ready: {@code nice} on every thread when its HTTP port on
+ * loopback accepts connections (Quarkus opens it when the start is over). The start itself runs at the
+ * agent's niceness or, for a service the agent starts in the background, at a higher one (lower priority):
+ * started under {@code nice -n -5}, dns-svc's JVM start (class loading, the JIT's compiles) took the cores from
+ * everything else on the host (on a worker that had just joined, the first task's container waited ~9 s for
+ * it to finish starting); and a swarm init, which waits for the store and the gateway only, shared the cores
+ * with the start of three more JVMs.
  *
  * <p>Linux keeps the niceness per thread, and a thread takes its creator's: every thread the process has
  * then is set, twice (threads born during the first pass), and the threads it creates later inherit it.
- * The JIT's compiler threads keep the agent's niceness (they compile most right after the start; the code
- * they compile runs interpreted or at C1 meanwhile), so do the threads they start.
+ * The JIT's compiler threads get no higher priority than the agent's (niceness 0 at most): they compile most
+ * right after the start, and the code they compile runs interpreted or at C1 meanwhile.
  */
 record ReadyPriority(int nice, int port) {
     private static final Logger LOG = Logger.getLogger(ReadyPriority.class);
@@ -56,17 +58,15 @@ record ReadyPriority(int nice, int port) {
         for (int pass = 0; pass < 2; pass++) {
             List<Long> todo = threads(pid);
             todo.removeAll(done);
-            todo.removeIf(tid -> compiler(threadName(pid, tid)));
             if (todo.isEmpty()) {
                 break;
             }
+            List<Long> compilers = new ArrayList<>();
+            List<Long> others = new ArrayList<>();
+            todo.forEach(tid -> (compiler(threadName(pid, tid)) ? compilers : others).add(tid));
             try {
-                Process p = new ProcessBuilder(command(nice, todo)).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-                // a thread that ended in between makes renice exit 1; the others are set all the same
+                renice(nice, others);
+                renice(Math.max(nice, 0), compilers);
             } catch (IOException e) {
                 LOG.warnf("cannot set the niceness of %s (pid %d): %s", name, pid, e.getMessage());
                 return done.size();
@@ -80,6 +80,18 @@ record ReadyPriority(int nice, int port) {
             LOG.infof("%s (pid %d) ready: its %d threads now at nice %d", name, pid, done.size(), nice);
         }
         return done.size();
+    }
+
+    private static void renice(int nice, List<Long> tids) throws IOException, InterruptedException {
+        if (tids.isEmpty()) {
+            return;
+        }
+        Process p = new ProcessBuilder(command(nice, tids)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        // a thread that ended in between makes renice exit 1; the others are set all the same
     }
 
     static List<String> command(int nice, List<Long> tids) {

@@ -17,12 +17,18 @@ class ManagerServicesTest {
                 argv.indexOf("-jar"));
     }
 
-    @Test
-    void dnsSvcRunsWithTheFullJitAndNicerTheOthersWithTheAgentsOptions() {
+    private static ManagerServices services(String javaOpts, int dnsNice, int backgroundNice) {
         ManagerServices s = new ManagerServices();
         s.home = "/opt/flotilla";
-        s.javaOpts = " -Xmx96m -XX:+UseSerialGC  -XX:TieredStopAtLevel=1 -Xss512k ";
-        s.dnsNice = -5;
+        s.javaOpts = javaOpts;
+        s.dnsNice = dnsNice;
+        s.backgroundNice = backgroundNice;
+        return s;
+    }
+
+    @Test
+    void dnsSvcRunsWithTheFullJitAndNicerTheOthersWithTheAgentsOptions() {
+        ManagerServices s = services(" -Xmx96m -XX:+UseSerialGC  -XX:TieredStopAtLevel=1 -Xss512k ", -5, 0);
 
         assertEquals(List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"),
                 options(s, "scheduler-svc"));
@@ -39,11 +45,31 @@ class ManagerServicesTest {
     }
 
     @Test
+    void theServicesASwarmInitDoesNotWaitForStartInTheBackground() {
+        ManagerServices s = services("-Xmx96m", -5, 10);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (String m : List.of("cluster-state", "api-gateway")) {
+            Supervisor.Command c = s.command(new ManagerEnv.Module(m, 9102));
+            assertEquals(java, c.argv().get(0), m + " starts at the agent's priority");
+            assertNull(c.whenReady());
+        }
+        for (String m : List.of("scheduler-svc", "network-svc")) {
+            Supervisor.Command c = s.command(new ManagerEnv.Module(m, 9104));
+            assertEquals(List.of("nice", "-n", "10", java), c.argv().subList(0, 4), m);
+            assertEquals(new ReadyPriority(0, 9104), c.whenReady(), m + " back to the agent's once ready");
+        }
+        Supervisor.Command dns = s.command(new ManagerEnv.Module("dns-svc", 9106));
+        assertEquals(List.of("nice", "-n", "10", java), dns.argv().subList(0, 4));
+        assertEquals(new ReadyPriority(-5, 9106), dns.whenReady());
+
+        s.backgroundNice = 0;
+        assertEquals(java, s.command(new ManagerEnv.Module("scheduler-svc", 9104)).argv().get(0));
+        assertNull(s.command(new ManagerEnv.Module("scheduler-svc", 9104)).whenReady());
+    }
+
+    @Test
     void niceZeroStartsDnsSvcAsTheOthers() {
-        ManagerServices s = new ManagerServices();
-        s.home = "/opt/flotilla";
-        s.javaOpts = "-Xmx96m";
-        s.dnsNice = 0;
+        ManagerServices s = services("-Xmx96m", 0, 0);
         assertNull(s.command(new ManagerEnv.Module("dns-svc", 9106)).whenReady());
     }
 }

@@ -1,6 +1,7 @@
 package io.flotilla.agent.supervisor;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.net.ServerSocket;
@@ -61,6 +62,28 @@ class ReadyPriorityTest {
     }
 
     @Test
+    void aServiceStartedInTheBackgroundGetsTheAgentsPriorityOnceReady() throws Exception {
+        // a lower niceness than the current one needs CAP_SYS_NICE: the agent runs as root
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        int ours = ourNice();
+        child = new ProcessBuilder("nice", "-n", "10", "sleep", "60").start();
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        new ReadyPriority(ours, port).schedule("sleep", child.toHandle(), timer);
+        Thread.sleep(4 * ReadyPriority.POLL_MS);
+        assertEquals(Math.min(19, ours + 10), niceOf(child.pid()), "starting: in the background");
+        try (ServerSocket ready = new ServerSocket(port)) {
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (niceOf(child.pid()) != ours && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(ours, niceOf(child.pid()));
+        }
+    }
+
+    @Test
     void aProcessThatIsGoneIsLeftAlone() throws Exception {
         child = new ProcessBuilder("true").start();
         child.waitFor();
@@ -68,7 +91,7 @@ class ReadyPriorityTest {
     }
 
     @Test
-    void theJitsCompilerThreadsAreLeftAsTheyAre() throws Exception {
+    void theJitsCompilerThreadsAreKnownByTheirNames() throws Exception {
         assertTrue(ReadyPriority.compiler("C2 CompilerThre"));
         assertTrue(ReadyPriority.compiler("C1 CompilerThre"));
         assertFalse(ReadyPriority.compiler("dns-udp-0"));
