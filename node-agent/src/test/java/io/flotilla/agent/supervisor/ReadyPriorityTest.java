@@ -39,10 +39,12 @@ class ReadyPriorityTest {
         return niceOf(ProcessHandle.current().pid());
     }
 
-    @Test
-    void theNicenessChangesOnceThePortAnswersAndNotBefore() throws Exception {
-        int target = Math.min(19, ourNice() + 7); // a higher niceness needs no privilege
-        child = new ProcessBuilder("sleep", "60").start();
+    /**
+     * Starts {@code command} (a single-threaded process), gives it {@code target} once a port answers, and checks
+     * that it keeps {@code startedAt} until then and has {@code target} after.
+     */
+    private void startThenReady(List<String> command, int startedAt, int target) throws Exception {
+        child = new ProcessBuilder(command).start();
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
@@ -50,15 +52,21 @@ class ReadyPriorityTest {
         new ReadyPriority(target, port).schedule("sleep", child.toHandle(), timer);
 
         Thread.sleep(4 * ReadyPriority.POLL_MS);
-        assertEquals(ourNice(), niceOf(child.pid()), "not ready yet: started at the agent's niceness");
+        assertEquals(startedAt, niceOf(child.pid()), "not ready yet: as started");
 
         try (ServerSocket ready = new ServerSocket(port)) {
             long deadline = System.currentTimeMillis() + 10_000;
             while (niceOf(child.pid()) != target && System.currentTimeMillis() < deadline) {
                 Thread.sleep(50);
             }
-            assertEquals(target, niceOf(child.pid()));
+            assertEquals(target, niceOf(child.pid()), "ready");
         }
+    }
+
+    @Test
+    void theNicenessChangesOnceThePortAnswersAndNotBefore() throws Exception {
+        int ours = ourNice();
+        startThenReady(List.of("sleep", "60"), ours, Math.min(19, ours + 7)); // a higher niceness needs no privilege
     }
 
     @Test
@@ -66,21 +74,7 @@ class ReadyPriorityTest {
         // a lower niceness than the current one needs CAP_SYS_NICE: the agent runs as root
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
         int ours = ourNice();
-        child = new ProcessBuilder("nice", "-n", "10", "sleep", "60").start();
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
-        new ReadyPriority(ours, port).schedule("sleep", child.toHandle(), timer);
-        Thread.sleep(4 * ReadyPriority.POLL_MS);
-        assertEquals(Math.min(19, ours + 10), niceOf(child.pid()), "starting: in the background");
-        try (ServerSocket ready = new ServerSocket(port)) {
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (niceOf(child.pid()) != ours && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
-            }
-            assertEquals(ours, niceOf(child.pid()));
-        }
+        startThenReady(List.of("nice", "-n", "10", "sleep", "60"), Math.min(19, ours + 10), ours);
     }
 
     @Test
