@@ -3,6 +3,7 @@ package io.flotilla.agent.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.flotilla.agent.Deadline;
 import io.flotilla.agent.net.NetworkFacts;
 import io.flotilla.contracts.v1.OverlayPlan;
 import io.flotilla.agent.supervisor.Launch;
@@ -310,18 +311,12 @@ public final class EngineApi implements Closeable {
      * join tokens at once) waits for it instead of failing.
      */
     private SocketChannel connectGateway() throws IOException {
-        long deadline = System.nanoTime() + GATEWAY_START_WAIT.toNanos();
+        Deadline deadline = Deadline.in(GATEWAY_START_WAIT);
         while (true) {
             try {
                 return gateway.connect();
             } catch (java.net.ConnectException e) {
-                if (managers.launch().isEmpty() || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
+                if (managers.launch().isEmpty() || deadline.passed() || !deadline.pause(200)) {
                     throw e;
                 }
             }
@@ -726,9 +721,9 @@ public final class EngineApi implements Closeable {
         URI u = URI.create(settings.clusterHealthUrl());
         Backend health = Backend.fromUrl("cluster-state", u.getScheme() + "://" + u.getHost() + ":" + u.getPort());
         String path = u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Deadline deadline = Deadline.in(timeout);
         String last = "not answering";
-        while (System.nanoTime() < deadline) {
+        while (!deadline.passed()) {
             try {
                 MiniHttp.Result r = MiniHttp.get(health, path, 2000);
                 if (r.status() == 200) {
@@ -738,10 +733,7 @@ public final class EngineApi implements Closeable {
             } catch (IOException e) {
                 last = e.getMessage();
             }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!deadline.pause(250)) {
                 throw new IOException("interrupted");
             }
         }
@@ -754,8 +746,9 @@ public final class EngineApi implements Closeable {
      * init: wait (bounded) until the gateway knows the node. Not fatal: the services are up.
      */
     private void waitRegistered(String nodeId, long deadlineNanos) {
+        Deadline deadline = Deadline.atNanos(deadlineNanos);
         String last = "";
-        while (System.nanoTime() < deadlineNanos) {
+        while (!deadline.passed()) {
             try {
                 MiniHttp.Result r = MiniHttp.get(gateway, "/v1.41/nodes/" + nodeId, 2000);
                 if (r.status() == 200 && MiniHttp.get(gateway, "/v1.41/swarm", 2000).status() == 200) {
@@ -765,10 +758,7 @@ public final class EngineApi implements Closeable {
             } catch (IOException e) {
                 last = e.getMessage();
             }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!deadline.pause(100)) {
                 return;
             }
         }

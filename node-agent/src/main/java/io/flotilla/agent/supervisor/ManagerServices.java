@@ -1,5 +1,6 @@
 package io.flotilla.agent.supervisor;
 
+import io.flotilla.agent.Deadline;
 import io.flotilla.agent.swarm.NodeIdentity;
 import io.flotilla.agent.swarm.SwarmState;
 import io.quarkus.runtime.ShutdownEvent;
@@ -74,15 +75,9 @@ public class ManagerServices implements ManagerControl {
     /** Waits (bounded) until this node's manager identity is on disk (see {@link Supervisor.IdentityGate}). */
     private boolean awaitIdentity() {
         NodeIdentity identity = new NodeIdentity(Path.of(data));
-        long deadline = System.nanoTime() + identityWait.toNanos();
+        Deadline deadline = Deadline.in(identityWait);
         while (!identity.managerReady()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (deadline.passed() || !deadline.pause(100)) {
                 return false;
             }
         }
