@@ -16,7 +16,9 @@ import io.flotilla.contracts.v1.NodeState;
 import io.flotilla.contracts.v1.NodeStatus;
 import io.flotilla.contracts.v1.Op;
 import io.flotilla.contracts.v1.Reachability;
+import io.flotilla.contracts.v1.StateEvent;
 import io.flotilla.contracts.v1.StoredObject;
+import io.flotilla.contracts.v1.WatchResponse;
 import io.flotilla.state.ca.Clusters;
 import io.flotilla.state.ca.NodeCertificates;
 import io.flotilla.state.store.StateStore;
@@ -24,9 +26,11 @@ import org.jboss.logging.Logger;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -39,6 +43,11 @@ import java.util.stream.Collectors;
  * a node whose desired role is manager is added to the Raft group once its store shows up in the
  * group view (a promoted or manager-joined node starts its store first), a node whose desired role is
  * worker is removed from it, and every node's role in force follows Raft membership.
+ *
+ * <p>Reconciliation looks only at the nodes it can act on: those whose desired role or role in force is
+ * manager (or that carry a manager status) and the Raft members. A watch of the nodes keeps that set of ids
+ * (a handful among thousands of workers); each step reads those nodes afresh from the store. Until the
+ * watch's snapshot is in (and after the watch ended, until the next one's is), a step lists every node.
  */
 public final class Membership {
     private static final Logger LOG = Logger.getLogger(Membership.class);
@@ -59,6 +68,9 @@ public final class Membership {
     private final AtomicBoolean changing = new AtomicBoolean();
     private final Map<String, Long> inViewSince = new java.util.concurrent.ConcurrentHashMap<>();
     static final long STABLE_IN_VIEW_MS = 5000;
+    /** The watch of the nodes that keeps the candidates' ids; replaced when it ends. Reconcile's thread only. */
+    private Candidates candidates;
+    private volatile boolean closed;
 
     public Membership(StateStore store, RaftMembership raft, LongSupplier clockMs) {
         this.store = store;
@@ -173,13 +185,87 @@ public final class Membership {
         return store.list(Kind.KIND_NODE, Map.of()).stream().filter(StoredObject::hasNode).map(StoredObject::getNode).toList();
     }
 
+    /**
+     * Whether reconciliation may have to act on the node whatever the Raft membership: it is or is to be a
+     * manager. A node for which this is false is looked at only while it is a Raft member.
+     */
+    static boolean candidate(Node n) {
+        return n.getSpec().getDesiredRole() == NodeRole.ROLE_MANAGER || n.getRole() == NodeRole.ROLE_MANAGER
+                || n.hasManagerStatus();
+    }
+
+    /** The ids of the candidate nodes, kept by one watch of the nodes (its listener runs on the store's thread). */
+    private final class Candidates {
+        final Set<String> ids = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        volatile boolean synced;
+        volatile boolean ended;
+        final StateStore.Watch watch;
+
+        Candidates() {
+            watch = store.watch(Set.of(Kind.KIND_NODE), 0, this::onNodes, e -> {
+                ended = true;
+                LOG.infof("role reconciliation: the watch of the nodes ended (%s); watching again", e.getMessage());
+            });
+        }
+
+        private void onNodes(WatchResponse r) {
+            for (StateEvent e : r.getEventsList()) {
+                if (e.getKind() != Kind.KIND_NODE) {
+                    continue;
+                }
+                if (e.getOp() != Op.OP_DELETE && e.getObject().hasNode() && candidate(e.getObject().getNode())) {
+                    ids.add(e.getId());
+                } else {
+                    ids.remove(e.getId());
+                }
+            }
+            if (r.getSnapshotComplete()) {
+                synced = true;
+            }
+        }
+    }
+
+    /**
+     * The nodes a step looks at: the candidates and the members, read now from the store (every node, listed,
+     * while the watch's snapshot is not in).
+     */
+    private List<Node> reconciled(List<String> members) {
+        Candidates c = candidates;
+        if (c == null || c.ended) {
+            if (c != null) {
+                c.watch.close();
+            }
+            c = closed ? null : new Candidates();
+            candidates = c;
+        }
+        if (c == null || !c.synced) {
+            return nodes();
+        }
+        Set<String> ids = new LinkedHashSet<>(c.ids);
+        ids.addAll(members);
+        List<Node> out = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            store.get(Kind.KIND_NODE, id).filter(StoredObject::hasNode).ifPresent(o -> out.add(o.getNode()));
+        }
+        return out;
+    }
+
+    /** Ends the watch of the nodes (the manager stops). */
+    public void close() {
+        closed = true;
+        Candidates c = candidates;
+        if (c != null) {
+            c.watch.close();
+        }
+    }
+
     /** One step of the leader's role reconciliation (see the class comment). Safe to call on any manager. */
     public void reconcile() {
         if (!raft.isLeader()) {
             return;
         }
-        List<Node> nodes = nodes();
         List<String> members = raft.members();
+        List<Node> nodes = reconciled(members);
         // a manager is added only once it has been in the group view for a while: a store that just
         // connected is often still starting (and, on a loaded host, stalls), and a two-member group
         // whose new member stalls has no quorum
