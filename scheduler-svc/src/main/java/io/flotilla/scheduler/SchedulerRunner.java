@@ -9,6 +9,7 @@ import io.flotilla.scheduler.grpc.StorePlanApplier;
 import io.flotilla.scheduler.grpc.StoreWatchSource;
 import io.flotilla.scheduler.kafka.StateEventListener;
 import io.flotilla.scheduler.loop.ControlLoop;
+import io.flotilla.scheduler.loop.Warmup;
 import io.flotilla.scheduler.orchestrator.Orchestrator;
 import io.flotilla.scheduler.placement.TaskScheduler;
 import io.flotilla.scheduler.state.ClusterView;
@@ -48,6 +49,10 @@ public class SchedulerRunner {
     @ConfigProperty(name = "flotilla.scheduler.in-flight", defaultValue = "4")
     int inFlight;
 
+    /** Runs the loop's code paths over made-up objects before serving ({@link Warmup}). */
+    @ConfigProperty(name = "flotilla.scheduler.warm-up", defaultValue = "true")
+    boolean warmUp;
+
     private ControlLoop loop;
     private StateEventListener kafka;
     private StoreWatchSource watch;
@@ -66,6 +71,12 @@ public class SchedulerRunner {
         thread = new Thread(this::run, "scheduler-events");
         thread.setDaemon(true);
         thread.start();
+        if (warmUp) {
+            // beside the initial list and the event source's connection (mostly waiting), on its own loop and view
+            Thread w = new Thread(this::warmUp, "scheduler-warmup");
+            w.setDaemon(true);
+            w.start();
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -97,6 +108,18 @@ public class SchedulerRunner {
                 sleep(backoff);
                 backoff = Math.min(5_000, backoff * 2);
             }
+        }
+    }
+
+    /** While the loop lists and connects: its first real pass then runs on loaded, warmed code. Never fails the start. */
+    private void warmUp() {
+        long t0 = System.nanoTime();
+        try {
+            Warmup.Result r = Warmup.run();
+            LOG.infof("warmed up in %d ms (%d changes, %d placements, none written)",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), r.changes(), r.placed());
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warnf("warm-up failed (%s); serving cold", e.toString());
         }
     }
 

@@ -1,11 +1,11 @@
 package io.flotilla.scheduler.grpc;
 
 import io.flotilla.contracts.v1.Kind;
-import io.flotilla.contracts.v1.StateEvent;
 import io.flotilla.contracts.v1.StoreGrpc;
 import io.flotilla.contracts.v1.WatchRequest;
-import io.flotilla.contracts.v1.WatchResponse;
 import io.flotilla.scheduler.loop.ControlLoop;
+import io.flotilla.scheduler.state.EncodedEvent;
+import io.grpc.stub.ClientCalls;
 import org.jboss.logging.Logger;
 
 import java.util.Iterator;
@@ -36,17 +36,19 @@ public final class StoreWatchSource {
                 .addAllKinds(List.of(Kind.KIND_NODE, Kind.KIND_SERVICE, Kind.KIND_TASK, Kind.KIND_CLUSTER))
                 .setFromIndex(fromIndex).build();
         try {
-            Iterator<WatchResponse> it = store.watch(request);
+            // the answers' objects stay encoded until the loop needs them (EncodedWatch)
+            Iterator<EncodedWatch.Batch> it = ClientCalls.blockingServerStreamingCall(store.getChannel(), EncodedWatch.METHOD,
+                    store.getCallOptions(), request);
             connected = true;
             LOG.infof("following the store's Watch from index %d", fromIndex);
             while (it.hasNext()) {
-                WatchResponse r = it.next();
-                for (StateEvent e : r.getEventsList()) {
-                    if (e.getIndex() > fromIndex || e.getSnapshot()) {
+                EncodedWatch.Batch r = it.next();
+                for (EncodedEvent e : r.events()) {
+                    if (e.index() > fromIndex || e.snapshot()) {
                         loop.submit(e);
                     }
                 }
-                last = Math.max(last, r.getIndex());
+                last = Math.max(last, r.index());
             }
         } finally {
             connected = false;

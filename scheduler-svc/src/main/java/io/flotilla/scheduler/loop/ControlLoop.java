@@ -15,6 +15,7 @@ import io.flotilla.scheduler.placement.TaskScheduler;
 import io.flotilla.scheduler.plan.Plan;
 import io.flotilla.scheduler.plan.PlanApplier;
 import io.flotilla.scheduler.state.ClusterView;
+import io.flotilla.scheduler.state.EncodedEvent;
 import io.flotilla.scheduler.state.TaskStates;
 
 import java.util.ArrayList;
@@ -117,6 +118,11 @@ public final class ControlLoop implements AutoCloseable {
     }
 
     public void submit(StateEvent event) {
+        offer(event);
+    }
+
+    /** An event with its object still encoded: decoded in the worker only if the view lacks that version. */
+    public void submit(EncodedEvent event) {
         offer(event);
     }
 
@@ -241,7 +247,9 @@ public final class ControlLoop implements AutoCloseable {
         long now = clock.getAsLong();
         Object in;
         while ((in = inbox.poll()) != null) {
-            if (in instanceof StateEvent e) {
+            if (in instanceof EncodedEvent e) {
+                markDirty(view.apply(e), now);
+            } else if (in instanceof StateEvent e) {
                 markDirty(view.apply(e), now);
             } else if (in instanceof Load l) {
                 for (StoredObject o : l.objects()) {

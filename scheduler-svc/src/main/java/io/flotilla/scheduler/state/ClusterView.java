@@ -2,6 +2,7 @@ package io.flotilla.scheduler.state;
 
 import io.flotilla.contracts.v1.Cluster;
 import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.Meta;
 import io.flotilla.contracts.v1.Node;
 import io.flotilla.contracts.v1.Op;
 import io.flotilla.contracts.v1.Service;
@@ -128,6 +129,36 @@ public final class ClusterView {
             return delete(e.getKind(), e.getId(), Math.max(version, e.getIndex()));
         }
         return upsert(e.getObject(), version);
+    }
+
+    /**
+     * As {@link #apply(StateEvent)}, decoding the event's object only when the view does not hold that version
+     * of it yet (an own write coming back, already recorded with the version the store returned, is not decoded).
+     */
+    public Set<String> apply(EncodedEvent e) {
+        if (e.op() != Op.OP_DELETE_VALUE && e.version() > 0 && holds(e.kind(), e.id(), e.version())) {
+            index = Math.max(index, e.index());
+            return Set.of();
+        }
+        return apply(e.decode());
+    }
+
+    /** Whether an upsert of the object at this version would be dropped as stale (see {@link #upsert}). */
+    private boolean holds(int kind, String id, long version) {
+        Meta current;
+        if (kind == Kind.KIND_TASK_VALUE) {
+            Task t = tasks.get(id);
+            current = t == null ? null : t.getMeta();
+        } else if (kind == Kind.KIND_SERVICE_VALUE) {
+            Service s = services.get(id);
+            current = s == null ? null : s.getMeta();
+        } else if (kind == Kind.KIND_NODE_VALUE) {
+            Node n = nodes.get(id);
+            current = n == null ? null : n.getMeta();
+        } else {
+            return false;
+        }
+        return stale(id, current == null ? -1 : current.getVersion(), version);
     }
 
     /**
