@@ -12,7 +12,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * Follows the role the managers want this node to have (docker node promote / demote): told manager
  * while it runs no manager services, it starts them, joining the Raft group it was told of (the leader
  * adds it once its store shows up); told worker while it runs them, it stops them and removes their
- * data. Level-based: every hint is compared with what runs; hints are taken on one thread, latest first.
+ * data, but only once the Raft group no longer lists it (its role in force is worker, as in swarmkit):
+ * the leader's removal of a member needs a majority of the group with the member in it, and in a group
+ * of two that is the leaving member too (two managers demoted at once: the second removal could never
+ * commit, and the last manager would be left without quorum). A group that still lists it after
+ * {@link #REMOVAL_WAIT_MS} (a view that never learns of the removal) does not hold it forever.
+ * Level-based: every hint is compared with what runs; hints are taken on one thread, latest first.
  */
 public final class RoleFollower implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RoleFollower.class);
@@ -24,7 +29,13 @@ public final class RoleFollower implements AutoCloseable {
     private final ManagerControl managers;
     private final SwarmState swarm;
     private final String advertiseAddr;
+    /** How long a demoted manager waits for the Raft group to drop it before stopping anyway. */
+    static final long REMOVAL_WAIT_MS = 30_000;
+
     private final AtomicReference<Hint> latest = new AtomicReference<>();
+    private final java.util.function.LongSupplier clockMs;
+    /** When the current run of worker hints that still list this node in the Raft group began (-1: none). */
+    private long demotedListedSinceMs = -1;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "role-follower");
         t.setDaemon(true);
@@ -32,9 +43,14 @@ public final class RoleFollower implements AutoCloseable {
     });
 
     public RoleFollower(ManagerControl managers, SwarmState swarm, String advertiseAddr) {
+        this(managers, swarm, advertiseAddr, System::currentTimeMillis);
+    }
+
+    RoleFollower(ManagerControl managers, SwarmState swarm, String advertiseAddr, java.util.function.LongSupplier clockMs) {
         this.managers = managers;
         this.swarm = swarm;
         this.advertiseAddr = advertiseAddr;
+        this.clockMs = clockMs;
     }
 
     /** Takes a hint (returns at once). */
@@ -54,6 +70,9 @@ public final class RoleFollower implements AutoCloseable {
             return;
         }
         boolean running = managers.launch().isPresent();
+        if (h.manager() || !listed(h, s.nodeId())) {
+            demotedListedSinceMs = -1;
+        }
         if (h.manager() && (!s.manager() || !running)) {
             LOG.infof("this node is to be a manager: starting the manager services (raft members %s)", h.raftMembers());
             try {
@@ -66,11 +85,30 @@ public final class RoleFollower implements AutoCloseable {
                 LOG.errorf("cannot start the manager services: %s", e.getMessage());
             }
         } else if (!h.manager() && (s.manager() || running)) {
+            if (running && listed(h, s.nodeId())) {
+                long now = clockMs.getAsLong();
+                if (demotedListedSinceMs < 0) {
+                    demotedListedSinceMs = now;
+                    LOG.info("this node is to be a worker: its manager services stop once the Raft group has removed it");
+                }
+                if (now - demotedListedSinceMs < REMOVAL_WAIT_MS) {
+                    return;
+                }
+                LOG.warnf("this node is to be a worker and the Raft group still lists it after %d ms: stopping anyway",
+                        now - demotedListedSinceMs);
+            }
+            demotedListedSinceMs = -1;
             LOG.info("this node is to be a worker: stopping the manager services");
             managers.stop();
             managers.wipeData();
             swarm.update(new SwarmState.Snapshot(s.nodeId(), true, false, s.managers()));
         }
+    }
+
+    /** Whether the hint's Raft members (raft_id@ip:port) name this node. */
+    private static boolean listed(Hint h, String nodeId) {
+        String prefix = nodeId + "@";
+        return h.raftMembers().stream().anyMatch(m -> m.startsWith(prefix));
     }
 
     /**

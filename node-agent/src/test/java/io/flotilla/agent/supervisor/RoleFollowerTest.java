@@ -77,6 +77,61 @@ class RoleFollowerTest {
         assertTrue(swarm.current().member());
     }
 
+    /** A running manager (its services started) and the follower of its role hints, on a clock of the test's. */
+    record Running(SwarmState swarm, Managers m, long[] now, RoleFollower f) {
+        static Running manager(Path dir) {
+            SwarmState swarm = new SwarmState(dir, ID);
+            swarm.update(new SwarmState.Snapshot(ID, true, true, List.of("10.10.10.60:2377")));
+            Managers m = new Managers();
+            m.launch = new Launch(ID, "10.10.10.61", false);
+            long[] now = {1_000};
+            return new Running(swarm, m, now, new RoleFollower(m, swarm, "10.10.10.61", () -> now[0]));
+        }
+    }
+
+    @Test
+    void aDemotedManagerKeepsItsServicesUntilTheRaftGroupHasRemovedIt(@TempDir Path dir) {
+        Running r = Running.manager(dir);
+        SwarmState swarm = r.swarm();
+        Managers m = r.m();
+        long[] now = r.now();
+        RoleFollower f = r.f();
+        List<String> withIt = List.of("leader0000000000000000000@10.10.10.60:7946", ID + "@10.10.10.61:7946");
+
+        f.apply(new RoleFollower.Hint(ID, false, withIt));
+        now[0] += 5_000;
+        f.apply(new RoleFollower.Hint(ID, false, withIt));
+        assertEquals(List.of(), m.calls, "still a Raft member: its store is needed for the removal to commit");
+        assertTrue(swarm.current().manager());
+
+        f.apply(new RoleFollower.Hint(ID, false, List.of("leader0000000000000000000@10.10.10.60:7946")));
+        assertEquals(List.of("stop", "wipe"), m.calls, "removed from the group: a worker");
+        assertFalse(swarm.current().manager());
+    }
+
+    @Test
+    void aDemotedManagerTheGroupNeverDropsStopsAfterTheWait(@TempDir Path dir) {
+        Running r = Running.manager(dir);
+        Managers m = r.m();
+        long[] now = r.now();
+        RoleFollower f = r.f();
+        List<String> withIt = List.of(ID + "@10.10.10.61:7946");
+
+        f.apply(new RoleFollower.Hint(ID, false, withIt));
+        now[0] += RoleFollower.REMOVAL_WAIT_MS - 1;
+        f.apply(new RoleFollower.Hint(ID, false, withIt));
+        assertEquals(List.of(), m.calls);
+        // promoted again meanwhile, then demoted: the wait starts over
+        f.apply(new RoleFollower.Hint(ID, true, withIt));
+        f.apply(new RoleFollower.Hint(ID, false, withIt));
+        now[0] += RoleFollower.REMOVAL_WAIT_MS - 1;
+        f.apply(new RoleFollower.Hint(ID, false, withIt));
+        assertEquals(List.of(), m.calls);
+        now[0] += 1;
+        f.apply(new RoleFollower.Hint(ID, false, withIt));
+        assertEquals(List.of("stop", "wipe"), m.calls);
+    }
+
     @Test
     void hintsForAnotherNodeIdOrANonMemberAreIgnored(@TempDir Path dir) {
         SwarmState swarm = new SwarmState(dir, ID);
