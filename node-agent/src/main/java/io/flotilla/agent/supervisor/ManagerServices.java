@@ -51,7 +51,10 @@ public class ManagerServices implements ManagerControl {
     java.time.Duration identityWait;
     @ConfigProperty(name = "flotilla.grpc.plaintext", defaultValue = "false")
     boolean plaintext;
-    // dns-svc's niceness (0: as the others): the tasks' lookups should not wait behind the tasks' own work
+    /** dns-svc's threads that answer queries (its DnsServer names them so): the only ones above the agent's priority. */
+    static final String DNS_RECEIVERS = "dns-(udp|tcp)-.*";
+
+    // dns-svc's niceness for its receivers (0: as the others): the tasks' lookups should not wait behind the tasks' own work
     @ConfigProperty(name = "flotilla.dns-svc.nice", defaultValue = "-5")
     int dnsNice;
     // the niceness the services a swarm init does not wait for (scheduler-svc, network-svc, dns-svc) start at, until
@@ -91,7 +94,8 @@ public class ManagerServices implements ManagerControl {
      * answer from ~16 to ~12.5 us on the lab, dns-svc/design/dns.md), and once it is ready it runs at a
      * higher priority ({@code flotilla.dns-svc.nice}, -5 by default): its receivers wake for each query and
      * answer in ~12 us, and behind runnable task threads a query waited for a core (with 4 client threads
-     * on 2 cores 38-44k -> 55-81k q/s, p99 0.17-0.29 -> 0.11-0.19 ms). Not from its start: a JVM starting at
+     * on 2 cores 38-44k -> 55-81k q/s, p99 0.17-0.29 -> 0.11-0.19 ms); its other threads (the state feed) run at
+     * the agent's priority ({@link #DNS_RECEIVERS}). Not from its start: a JVM starting at
      * -5 took the cores from the host's agent and tasks ({@link ReadyPriority}). The services a swarm init does
      * not wait for (all but cluster-state and api-gateway) start at {@code flotilla.supervisor.background-nice}
      * (10) and get their niceness once ready: the five JVMs' starts shared two cores, and the init's answer
@@ -121,7 +125,8 @@ public class ManagerServices implements ManagerControl {
         if (start != 0) {
             argv.addAll(0, List.of("nice", "-n", Integer.toString(start)));
         }
-        return new Supervisor.Command(argv, jar, ready != start ? new ReadyPriority(ready, m.httpPort()) : null);
+        return new Supervisor.Command(argv, jar, ready == start ? null
+                : dns ? new ReadyPriority(ready, m.httpPort(), DNS_RECEIVERS) : new ReadyPriority(ready, m.httpPort()));
     }
 
     /** Not needed to answer a swarm init: the store and the gateway are. */

@@ -25,9 +25,18 @@ import java.util.stream.Stream;
  * <p>Linux keeps the niceness per thread, and a thread takes its creator's: every thread the process has
  * then is set, twice (threads born during the first pass), and the threads it creates later inherit it.
  * The JIT's compiler threads get no higher priority than the agent's (niceness 0 at most): they compile most
- * right after the start, and the code they compile runs interpreted or at C1 meanwhile.
+ * right after the start, and the code they compile runs interpreted or at C1 meanwhile. A higher priority than
+ * the agent's (a negative niceness) goes only to the threads whose names match {@code favoured} (a regular expression) (dns-svc's receivers);
+ * the rest of such a process (its state feed, Kafka client, GC) runs as the agent: at -5, dns-svc's work on
+ * the state events of a 50-replica create took the cores from the store, whose heartbeat handling then lagged
+ * 2.2 s behind and a node was declared down (lab, 2026-11-26).
  */
-record ReadyPriority(int nice, int port) {
+record ReadyPriority(int nice, int port, String favoured) {
+    /** Every thread gets {@code nice} (the JIT's compilers 0 at most). */
+    ReadyPriority(int nice, int port) {
+        this(nice, port, ".*");
+    }
+
     private static final Logger LOG = Logger.getLogger(ReadyPriority.class);
     static final long POLL_MS = 250;
     static final long GIVE_UP_MS = 10 * 60_000;
@@ -61,12 +70,12 @@ record ReadyPriority(int nice, int port) {
             if (todo.isEmpty()) {
                 break;
             }
-            List<Long> compilers = new ArrayList<>();
+            List<Long> chosen = new ArrayList<>();
             List<Long> others = new ArrayList<>();
-            todo.forEach(tid -> (compiler(threadName(pid, tid)) ? compilers : others).add(tid));
+            todo.forEach(tid -> (niceFor(threadName(pid, tid)) == nice ? chosen : others).add(tid));
             try {
-                renice(nice, others);
-                renice(Math.max(nice, 0), compilers);
+                renice(nice, chosen);
+                renice(Math.max(nice, 0), others);
             } catch (IOException e) {
                 LOG.warnf("cannot set the niceness of %s (pid %d): %s", name, pid, e.getMessage());
                 return done.size();
@@ -118,6 +127,14 @@ record ReadyPriority(int nice, int port) {
         } catch (IOException | RuntimeException e) {
             return "";
         }
+    }
+
+    /** The niceness a thread of this name gets: {@code nice}, or at most 0 for compilers and threads not favoured. */
+    int niceFor(String threadName) {
+        if (compiler(threadName) || !threadName.matches(favoured)) {
+            return Math.max(nice, 0);
+        }
+        return nice;
     }
 
     /** HotSpot's compiler threads: "C1 CompilerThread0", "C2 CompilerThread1", ... */

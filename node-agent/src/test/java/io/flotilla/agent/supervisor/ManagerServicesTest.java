@@ -37,7 +37,7 @@ class ManagerServicesTest {
         List<String> dns = dnsCommand.argv();
         // started as the others, at -5 once its HTTP port answers
         assertEquals(Path.of(System.getProperty("java.home"), "bin", "java").toString(), dns.get(0));
-        assertEquals(new ReadyPriority(-5, 9106), dnsCommand.whenReady());
+        assertEquals(new ReadyPriority(-5, 9106, ManagerServices.DNS_RECEIVERS), dnsCommand.whenReady());
         assertNull(s.command(new ManagerEnv.Module("scheduler-svc", 9104)).whenReady());
         assertEquals("/opt/flotilla/dns-svc/target/quarkus-app/quarkus-run.jar", dns.get(dns.size() - 1));
         assertEquals(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -60,7 +60,7 @@ class ManagerServicesTest {
         }
         Supervisor.Command dns = s.command(new ManagerEnv.Module("dns-svc", 9106));
         assertEquals(List.of("nice", "-n", "10", java), dns.argv().subList(0, 4));
-        assertEquals(new ReadyPriority(-5, 9106), dns.whenReady());
+        assertEquals(new ReadyPriority(-5, 9106, ManagerServices.DNS_RECEIVERS), dns.whenReady());
 
         s.backgroundNice = 0;
         assertEquals(java, s.command(new ManagerEnv.Module("scheduler-svc", 9104)).argv().get(0));

@@ -95,6 +95,21 @@ class ReadyPriorityTest {
     }
 
     @Test
+    void onlyTheFavouredThreadsGetAPriorityAboveTheAgents() {
+        ReadyPriority dns = new ReadyPriority(-5, 1, ManagerServices.DNS_RECEIVERS);
+        assertEquals(-5, dns.niceFor("dns-udp-0"));
+        assertEquals(-5, dns.niceFor("dns-tcp-accept"));
+        assertEquals(0, dns.niceFor("dns-state-event"), "the state feed runs as the agent");
+        assertEquals(0, dns.niceFor("kafka-coordinat"));
+        assertEquals(0, dns.niceFor("C2 CompilerThre"));
+        ReadyPriority background = new ReadyPriority(0, 1);
+        assertEquals(0, background.niceFor("executor-threa"));
+        ReadyPriority lower = new ReadyPriority(7, 1);
+        assertEquals(7, lower.niceFor("anything"));
+        assertEquals(7, lower.niceFor("C1 CompilerThre"), "a lower priority applies to the compilers too");
+    }
+
+    @Test
     void reniceGetsEveryThread() {
         assertEquals(List.of("renice", "-n", "-5", "-p", "12", "13"), ReadyPriority.command(-5, List.of(12L, 13L)));
     }
