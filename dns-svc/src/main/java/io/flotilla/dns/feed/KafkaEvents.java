@@ -9,9 +9,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -20,14 +23,22 @@ import java.util.function.Consumer;
 /**
  * Follows flotilla.state.v1 (partition 0, from its start) and hands on the events after the snapshot's
  * index. Throws a KafkaException (a TimeoutException) when the broker cannot be reached at start.
+ *
+ * <p>A record is decoded (JSON, the costly part) only when the table may need it: its CloudEvents type
+ * header ({@code io.flotilla.state.<kind>.<op>}) names a network, service or task, and its index header
+ * is after the snapshot's. A record without those headers is decoded and judged by its content.
  */
 final class KafkaEvents {
     private static final Logger LOG = Logger.getLogger(KafkaEvents.class);
+    private static final String TYPE_PREFIX = "io.flotilla.state.";
 
     private final String bootstrap;
     private final JsonFormat.Parser parser = JsonFormat.parser().ignoringUnknownFields();
     private volatile boolean connected;
-    private volatile KafkaConsumer<String, String> consumer;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile long records;   // read from the topic (only the following thread writes these)
+    private volatile long decoded;   // of which decoded
+    private volatile org.apache.kafka.common.Metric fetches;
 
     KafkaEvents(String bootstrap) {
         this.bootstrap = bootstrap;
@@ -37,8 +48,22 @@ final class KafkaEvents {
         return connected;
     }
 
+    long records() {
+        return records;
+    }
+
+    long decoded() {
+        return decoded;
+    }
+
+    /** Fetch requests the consumer sent (its fetch-total metric), 0 before it runs. */
+    long fetches() {
+        org.apache.kafka.common.Metric m = fetches;
+        return m == null || !(m.metricValue() instanceof Number n) ? 0 : n.longValue();
+    }
+
     void stop() {
-        KafkaConsumer<String, String> c = consumer;
+        KafkaConsumer<byte[], byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
         }
@@ -47,32 +72,29 @@ final class KafkaEvents {
     void follow(long afterIndex, Duration connectTimeout, Consumer<StateEvent> sink) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(props)) {
+        // the broker answers a fetch as soon as a record is there (fetch.min.bytes 1): the wait only bounds
+        // empty fetches, i.e. the idle cost (was 100 ms: ten fetch round trips a second while nothing happens)
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "500");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props)) {
             consumer = c;
             TopicPartition partition = new TopicPartition(Topics.STATE_V1, 0);
             c.beginningOffsets(List.of(partition), connectTimeout);
             c.assign(List.of(partition));
             c.seekToBeginning(List.of(partition));
+            fetches = c.metrics().entrySet().stream()
+                    .filter(m -> m.getKey().name().equals("fetch-total")
+                            && m.getKey().group().equals("consumer-fetch-manager-metrics"))
+                    .map(java.util.Map.Entry::getValue).findFirst().orElse(null);
             connected = true;
             LOG.infof("following %s from %s (events after index %d)", Topics.STATE_V1, bootstrap, afterIndex);
             while (true) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
-                    StateEvent.Builder b = StateEvent.newBuilder();
-                    try {
-                        parser.merge(r.value(), b);
-                    } catch (InvalidProtocolBufferException e) {
-                        LOG.warnf("skipping an undecodable state event at offset %d: %s", r.offset(), e.getMessage());
-                        continue;
-                    }
-                    if (b.getIndex() > afterIndex) {
-                        sink.accept(b.build());
-                    }
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    handle(r.headers(), r.value(), r.offset(), afterIndex, sink);
                 }
             }
         } catch (WakeupException e) {
@@ -81,5 +103,48 @@ final class KafkaEvents {
             connected = false;
             consumer = null;
         }
+    }
+
+    /** One record: decoded and handed on when it may matter to the table (see the class comment). */
+    void handle(Headers headers, byte[] value, long offset, long afterIndex, Consumer<StateEvent> sink) {
+        records++;
+        String type = header(headers, "ce_type");
+        if (type != null && type.startsWith(TYPE_PREFIX) && !wanted(type.substring(TYPE_PREFIX.length()))) {
+            return;
+        }
+        String index = header(headers, "flotilla_index");
+        if (index != null) {
+            try {
+                if (Long.parseLong(index) <= afterIndex) {
+                    return;
+                }
+            } catch (NumberFormatException e) {
+                // judged by the content below
+            }
+        }
+        if (value == null) {
+            return;
+        }
+        decoded++;
+        StateEvent.Builder b = StateEvent.newBuilder();
+        try {
+            parser.merge(new String(value, StandardCharsets.UTF_8), b);
+        } catch (InvalidProtocolBufferException e) {
+            LOG.warnf("skipping an undecodable state event at offset %d: %s", offset, e.getMessage());
+            return;
+        }
+        if (b.getIndex() > afterIndex) {
+            sink.accept(b.build());
+        }
+    }
+
+    /** "<kind>.<op>": the kinds the name table keeps. */
+    private static boolean wanted(String kindAndOp) {
+        return kindAndOp.startsWith("task.") || kindAndOp.startsWith("service.") || kindAndOp.startsWith("network.");
+    }
+
+    private static String header(Headers headers, String key) {
+        Header h = headers == null ? null : headers.lastHeader(key);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }

@@ -135,4 +135,17 @@ public class NameTableFeed {
     public long eventsApplied() {
         return applied.sum();
     }
+
+    /** Records read from the Kafka topic, and how many of them were decoded (the others were not the table's). */
+    public long eventsRead() {
+        return kafka == null ? 0 : kafka.records();
+    }
+
+    public long eventFetches() {
+        return kafka == null ? 0 : kafka.fetches();
+    }
+
+    public long eventsDecoded() {
+        return kafka == null ? 0 : kafka.decoded();
+    }
 }

@@ -23,7 +23,11 @@ public class EventStreamReadiness implements HealthCheck {
     public HealthCheckResponse call() {
         var r = HealthCheckResponse.named("state-events")
                 .status(feed.ready())
+                .withData("eventFetches", feed.eventFetches())
+                .withData("eventsRead", feed.eventsRead())
+                .withData("eventsDecoded", feed.eventsDecoded())
                 .withData("eventsApplied", feed.eventsApplied())
+                .withData("answerChanges", feed.table().changes())
                 .withData("services", feed.table().services())
                 .withData("runningTasks", feed.table().runningTasks());
         if (dns.responder() != null) {

@@ -26,9 +26,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 
 /**
  * dns-svc's name table: networks, services and the running tasks (status RUNNING and desired RUNNING),
@@ -70,6 +72,7 @@ public final class NameTable {
     // bumped (under the write lock) by every change that may change an answer: answers cached by the
     // resolver carry the generation they were computed at and are served only while it is current
     private volatile long generation;
+    private volatile long changes; // (written under the write lock) applied events that changed an answer (the others only move the index)
 
     // every object's last applied index (live objects and tombstones)
     private final Map<String, Long> seen = new HashMap<>();
@@ -116,15 +119,18 @@ public final class NameTable {
             for (StoredObject o : ordered) {
                 switch (o.getObjectCase()) {
                     case NETWORK -> {
-                        putNetwork(o.getNetwork());
+                        putNetwork(netRec(o.getNetwork(), o.getNetwork().getMeta().getId()));
                         seen.put(o.getNetwork().getMeta().getId(), o.getNetwork().getMeta().getVersion());
                     }
                     case SERVICE -> {
-                        putService(o.getService());
+                        putService(svcRec(o.getService(), o.getService().getMeta().getId()));
                         seen.put(o.getService().getMeta().getId(), o.getService().getMeta().getVersion());
                     }
                     case TASK -> {
-                        putTask(o.getTask());
+                        TaskRec t = taskRec(o.getTask(), o.getTask().getMeta().getId());
+                        if (t != null) {
+                            putTask(t);
+                        }
                         seen.put(o.getTask().getMeta().getId(), o.getTask().getMeta().getVersion());
                     }
                     default -> {
@@ -150,30 +156,26 @@ public final class NameTable {
                 return false;
             }
             index = Math.max(index, e.getIndex());
-            generation++;
             boolean delete = e.getOp() == Op.OP_DELETE;
+            // only a change to what the table answers bumps the generation (and so drops cached answers): most
+            // events are task status changes before RUNNING or of tasks the table already holds as they are
+            boolean changed;
             switch (kind) {
-                case KIND_NETWORK -> {
-                    removeNetwork(id);
-                    if (!delete) {
-                        putNetwork(e.getObject().getNetwork().toBuilder()
-                                .setMeta(e.getObject().getNetwork().getMeta().toBuilder().setId(id)).build());
-                    }
-                }
-                case KIND_SERVICE -> {
-                    removeService(id);
-                    if (!delete) {
-                        putService(e.getObject().getService().toBuilder()
-                                .setMeta(e.getObject().getService().getMeta().toBuilder().setId(id)).build());
-                    }
-                }
+                case KIND_NETWORK -> changed = replace(networks, id,
+                        delete ? null : netRec(e.getObject().getNetwork(), id), this::removeNetwork, this::putNetwork);
+                case KIND_SERVICE -> changed = replace(services, id,
+                        delete ? null : svcRec(e.getObject().getService(), id), this::removeService, this::putService);
                 default -> {
-                    removeTask(id);
-                    if (!delete) {
-                        putTask(e.getObject().getTask().toBuilder()
-                                .setMeta(e.getObject().getTask().getMeta().toBuilder().setId(id)).build());
-                    }
+                    TaskRec next = delete ? null : taskRec(e.getObject().getTask(), id);
+                    TaskRec old = tasks.get(id);
+                    replace(tasks, id, next, this::removeTask, this::putTask);
+                    // a task on no network is in no answer (its names have no address; it asks nothing of ours)
+                    changed = !Objects.equals(old, next) && (attached(old) || attached(next));
                 }
+            }
+            if (changed) {
+                generation++;
+                changes++;
             }
             seen.put(id, e.getIndex());
             if (delete) {
@@ -190,12 +192,30 @@ public final class NameTable {
         }
     }
 
+    /** Replaces the object's record when it differs from the new one (null: none); true when it did. */
+    private static <R> boolean replace(Map<String, R> records, String id, R next, Consumer<String> remove,
+                                       Consumer<R> put) {
+        if (Objects.equals(records.get(id), next)) {
+            return false;
+        }
+        remove.accept(id);
+        if (next != null) {
+            put.accept(next);
+        }
+        return true;
+    }
+
     /**
      * Changes with every change to the table (objects or sources): an answer computed after reading
      * generation g is still the table's answer while generation() == g.
      */
     public long generation() {
         return generation;
+    }
+
+    /** How many applied events changed what the table answers (readiness data). */
+    public long changes() {
+        return changes;
     }
 
     public long index() {
@@ -546,8 +566,11 @@ public final class NameTable {
         return out;
     }
 
-    private void putNetwork(Network n) {
-        NetRec r = new NetRec(n.getMeta().getId(), n.getName(), n.getIngress());
+    private static NetRec netRec(Network n, String id) {
+        return new NetRec(id, n.getName(), n.getIngress());
+    }
+
+    private void putNetwork(NetRec r) {
         networks.put(r.id(), r);
         networkIdsByName.put(r.name().toLowerCase(Locale.ROOT), r.id());
     }
@@ -559,7 +582,7 @@ public final class NameTable {
         }
     }
 
-    private void putService(Service s) {
+    private SvcRec svcRec(Service s, String id) {
         Map<String, InetAddress> vips = new LinkedHashMap<>();
         for (VirtualIP v : s.getEndpoint().getVirtualIpsList()) {
             Addresses.parse(v.getAddr()).ifPresent(a -> vips.put(v.getNetworkId(), a));
@@ -572,11 +595,14 @@ public final class NameTable {
         EndpointMode mode = s.getSpec().hasEndpoint() ? s.getSpec().getEndpoint().getMode() : EndpointMode.ENDPOINT_VIP;
         List<PortConfig> ports = !s.getEndpoint().getPortsList().isEmpty() ? s.getEndpoint().getPortsList()
                 : s.getSpec().getEndpoint().getPortsList();
-        SvcRec r = new SvcRec(s.getMeta().getId(), s.getSpec().getName().toLowerCase(Locale.ROOT), mode,
+        return new SvcRec(id, s.getSpec().getName().toLowerCase(Locale.ROOT), mode,
                 Collections.unmodifiableMap(vips), targets, List.copyOf(ports));
+    }
+
+    private void putService(SvcRec r) {
         services.put(r.id(), r);
         serviceIdsByName.put(r.name(), r.id());
-        vips.values().forEach(a -> servicesByVip.put(a, r.id()));
+        r.vips().values().forEach(a -> servicesByVip.put(a, r.id()));
     }
 
     private void removeService(String id) {
@@ -587,15 +613,19 @@ public final class NameTable {
         }
     }
 
+    private static boolean attached(TaskRec t) {
+        return t != null && !t.addrs().isEmpty();
+    }
+
     private static boolean answerable(Task t) {
         return t.getStatus().getState() == TaskState.TASK_RUNNING && t.getDesiredState() == TaskState.TASK_RUNNING;
     }
 
-    private void putTask(Task t) {
+    /** What the table keeps of a task: null unless it is answerable (running and meant to run). */
+    private TaskRec taskRec(Task t, String id) {
         if (!answerable(t)) {
-            return;
+            return null;
         }
-        String id = t.getMeta().getId();
         String svcName = t.getServiceName();
         if (svcName.isEmpty()) {
             SvcRec s = services.get(t.getServiceId());
@@ -619,15 +649,19 @@ public final class NameTable {
             }
             aliases.put(a.getNetworkId(), List.copyOf(al));
         }
-        TaskRec r = new TaskRec(id, t.getServiceId(), svcName, t.getSlot(), fullName.toLowerCase(Locale.ROOT),
+        return new TaskRec(id, t.getServiceId(), svcName, t.getSlot(), fullName.toLowerCase(Locale.ROOT),
                 shortName.toLowerCase(Locale.ROOT), addrs, aliases);
+    }
+
+    private void putTask(TaskRec r) {
+        String id = r.id();
         tasks.put(id, r);
         tasksByService.computeIfAbsent(r.serviceId(), k -> new LinkedHashSet<>()).add(id);
         tasksByName.computeIfAbsent(r.fullName(), k -> new LinkedHashSet<>()).add(id);
         tasksByName.computeIfAbsent(r.shortName(), k -> new LinkedHashSet<>()).add(id);
-        aliases.forEach((net, list) -> list.forEach(
+        r.aliases().forEach((net, list) -> list.forEach(
                 al -> tasksByAlias.computeIfAbsent(net + "/" + al, k -> new LinkedHashSet<>()).add(id)));
-        addrs.values().forEach(list -> list.forEach(a -> tasksByAddress.put(a, id)));
+        r.addrs().values().forEach(list -> list.forEach(a -> tasksByAddress.put(a, id)));
     }
 
     private void removeTask(String id) {

@@ -101,6 +101,33 @@ class AnswerCacheTest {
     }
 
     @Test
+    void eventsThatChangeNoAnswerLeaveTheCachedAnswersInPlace() throws Exception {
+        ask("tasks.nodejs", Type.A, 1, BUSYBOX);
+        long index = 10;
+        // a service of its own without networks starts a task: every state up to running, then a status message
+        for (TaskState s : new TaskState[]{TaskState.TASK_NEW, TaskState.TASK_PENDING, TaskState.TASK_ASSIGNED,
+                TaskState.TASK_PREPARING, TaskState.TASK_STARTING, TaskState.TASK_RUNNING}) {
+            table.apply(event(++index, Op.OP_UPDATE, obj(task("p1", "s9", "plain", 1, s, TaskState.TASK_RUNNING))));
+        }
+        // a running task's status is rewritten (e.g. a new timestamp or message) without a change of address
+        table.apply(event(++index, Op.OP_UPDATE, obj(task("t1", "s1", "nodejs", 1, TaskState.TASK_RUNNING,
+                TaskState.TASK_RUNNING, "n1=172.32.0.3/24").toBuilder().setStatus(
+                io.flotilla.contracts.v1.TaskStatus.newBuilder().setState(TaskState.TASK_RUNNING)
+                        .setTimestampMs(1_700_000_000_000L).setMessage("started")).build())));
+        assertEquals(Set.of("172.32.0.3", "172.32.0.4"), Set.copyOf(addresses(ask("tasks.nodejs", Type.A, 2, BUSYBOX))));
+        assertEquals(1, responder.cached.sum(), "answered from the cache: nothing it depends on changed");
+        // the task without networks stops: still nothing to drop; t1 stops: gone from the next answer
+        table.apply(event(++index, Op.OP_UPDATE, obj(task("p1", "s9", "plain", 1, TaskState.TASK_SHUTDOWN,
+                TaskState.TASK_SHUTDOWN))));
+        addresses(ask("tasks.nodejs", Type.A, 3, BUSYBOX));
+        assertEquals(2, responder.cached.sum());
+        table.apply(event(++index, Op.OP_UPDATE, obj(task("t1", "s1", "nodejs", 1, TaskState.TASK_SHUTDOWN,
+                TaskState.TASK_SHUTDOWN, "n1=172.32.0.3/24"))));
+        assertEquals(List.of("172.32.0.4"), addresses(ask("tasks.nodejs", Type.A, 4, BUSYBOX)));
+        assertEquals(2, responder.cached.sum());
+    }
+
+    @Test
     void cachedAnswersStillRotateTheAddresses() throws Exception {
         Set<String> firsts = new HashSet<>();
         for (int i = 0; i < 6; i++) {

@@ -120,6 +120,33 @@ class NameTableTest {
     }
 
     @Test
+    void aRunningTasksNewAddressOrNameShowsAtOnceAndStatusOnlyChangesKeepTheAnswers() {
+        long changes = table.changes();
+        table.apply(event(11, Op.OP_UPDATE, obj(running("t1", "s1", "nodejs", 1, "n1=172.32.0.3/24", "ing=10.255.0.6/16"))));
+        assertEquals(changes, table.changes(), "the same task again changes no answer");
+        table.apply(event(12, Op.OP_UPDATE, obj(running("t1", "s1", "nodejs", 1, "n1=172.32.0.9/24", "ing=10.255.0.6/16"))));
+        assertEquals(ips("172.32.0.9", "172.32.0.4"), ask(BUSYBOX, "tasks.nodejs"));
+        assertEquals(ips("172.32.0.9"), ask(BUSYBOX, "nodejs.1"));
+        table.apply(event(13, Op.OP_UPDATE, obj(running("t1", "s1", "nodejs", 5, "n1=172.32.0.9/24"))));
+        assertEquals(null, ask(BUSYBOX, "nodejs.1"));
+        assertEquals(ips("172.32.0.9"), ask(BUSYBOX, "nodejs.5"));
+        assertEquals(changes + 2, table.changes());
+    }
+
+    @Test
+    void aTaskWithoutNetworksCountsAsRunningButChangesNoAnswer() {
+        long changes = table.changes();
+        int running = table.runningTasks();
+        table.apply(event(11, Op.OP_CREATE, obj(task("p1", "s9", "plain", 1, TaskState.TASK_NEW, TaskState.TASK_RUNNING))));
+        table.apply(event(12, Op.OP_UPDATE, obj(running("p1", "s9", "plain", 1))));
+        assertEquals(running + 1, table.runningTasks());
+        assertEquals(null, ask(BUSYBOX, "plain.1"), "no address on the asker's network: not ours");
+        table.apply(event(13, Op.OP_UPDATE, obj(task("p1", "s9", "plain", 1, TaskState.TASK_COMPLETE, TaskState.TASK_SHUTDOWN))));
+        assertEquals(running, table.runningTasks());
+        assertEquals(changes, table.changes());
+    }
+
+    @Test
     void scalingToThreeShowsThreeAddresses() {
         table.apply(event(11, Op.OP_CREATE, obj(task("t3", "s1", "nodejs", 3, TaskState.TASK_PENDING,
                 TaskState.TASK_RUNNING, "n1=172.32.0.5/24"))));

@@ -1,0 +1,62 @@
+package io.flotilla.dns.feed;
+
+import com.google.protobuf.util.JsonFormat;
+import io.flotilla.contracts.v1.Op;
+import io.flotilla.contracts.v1.StateEvent;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.flotilla.dns.view.Fixtures.event;
+import static io.flotilla.dns.view.Fixtures.obj;
+import static io.flotilla.dns.view.Fixtures.running;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Records as cluster-state's publisher writes them: only those the name table may need are decoded. */
+class KafkaEventsTest {
+    private final KafkaEvents events = new KafkaEvents("unused:9092");
+    private final List<StateEvent> handedOn = new ArrayList<>();
+
+    private static RecordHeaders headers(String kindAndOp, long index) {
+        RecordHeaders h = new RecordHeaders();
+        h.add("ce_type", ("io.flotilla.state." + kindAndOp).getBytes(StandardCharsets.UTF_8));
+        h.add("flotilla_index", Long.toString(index).getBytes(StandardCharsets.UTF_8));
+        return h;
+    }
+
+    private static byte[] json(StateEvent e) throws Exception {
+        return JsonFormat.printer().omittingInsignificantWhitespace().print(e).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void taskEventsAfterTheSnapshotAreHandedOn() throws Exception {
+        StateEvent e = event(12, Op.OP_UPDATE, obj(running("t1", "s1", "nodejs", 1, "n1=172.32.0.3/24")));
+        events.handle(headers("task.update", 12), json(e), 7, 10, handedOn::add);
+        assertEquals(List.of(e), handedOn);
+    }
+
+    @Test
+    void otherKindsAndEventsTheSnapshotCoversAreNotDecoded() throws Exception {
+        // a node heartbeat (not JSON of a table kind at all: decoding it would log a warning)
+        events.handle(headers("node.update", 12), "not json".getBytes(StandardCharsets.UTF_8), 1, 10, handedOn::add);
+        StateEvent old = event(9, Op.OP_UPDATE, obj(running("t1", "s1", "nodejs", 1, "n1=172.32.0.3/24")));
+        events.handle(headers("task.update", 9), json(old), 2, 10, handedOn::add);
+        assertEquals(List.of(), handedOn);
+        assertEquals(2, events.records());
+        assertEquals(0, events.decoded());
+    }
+
+    @Test
+    void aRecordWithoutHeadersIsJudgedByItsContent() throws Exception {
+        StateEvent old = event(9, Op.OP_UPDATE, obj(running("t1", "s1", "nodejs", 1, "n1=172.32.0.3/24")));
+        StateEvent e = event(11, Op.OP_DELETE, obj(running("t1", "s1", "nodejs", 1, "n1=172.32.0.3/24")));
+        events.handle(new RecordHeaders(), json(old), 1, 10, handedOn::add);
+        events.handle(null, json(e), 2, 10, handedOn::add);
+        events.handle(new RecordHeaders(), "{broken".getBytes(StandardCharsets.UTF_8), 3, 10, handedOn::add);
+        assertEquals(List.of(e), handedOn);
+        assertEquals(3, events.decoded());
+    }
+}
