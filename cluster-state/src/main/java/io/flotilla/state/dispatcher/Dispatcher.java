@@ -43,6 +43,7 @@ public final class Dispatcher implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final LongSupplier clock;
     private final NodeLiveness liveness;
+    private final HostCheck hosts;
     private final NodeStatusWriter nodes;
     private final TaskStatusBatcher statuses;
     private final PlanRelay plans = new PlanRelay(this::openSession);
@@ -61,12 +62,18 @@ public final class Dispatcher implements AutoCloseable {
     private volatile Membership membership;
 
     public Dispatcher(StateStore store, DispatcherConfig config, ScheduledExecutorService executor, LongSupplier clockMs) {
+        this(store, config, executor, clockMs, HostCheck.NONE);
+    }
+
+    public Dispatcher(StateStore store, DispatcherConfig config, ScheduledExecutorService executor, LongSupplier clockMs,
+                      HostCheck hosts) {
         this.store = store;
         this.config = config;
         this.flushes = new LeadingEdge(config.debounceMs());
         this.executor = executor;
         this.clock = clockMs;
-        this.liveness = new NodeLiveness(clockMs, config.nodeDownGraceMs());
+        this.hosts = hosts;
+        this.liveness = new NodeLiveness(clockMs, config.nodeDownGraceMs(), hosts.answersLimitMs(), hosts.recheckMs());
         this.nodes = new NodeStatusWriter(store, clockMs, config.maxRetries());
         this.statuses = new TaskStatusBatcher(store, executor, clockMs, config.statusBatchMs(), config.maxRetries());
     }
@@ -189,35 +196,70 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    /** Looks for nodes silent for the grace period and marks them DOWN (the liveness loop's step). */
+    /**
+     * Looks for nodes silent for the grace period: those whose host does not answer (or whose session is closed),
+     * and those silent past the limit for a live host, are marked DOWN (the liveness loop's step; {@link HostCheck}).
+     */
     void checkLiveness() {
-        for (String nodeId : liveness.expire()) {
-            boolean sessionHere;
+        NodeLiveness.Expiry expiry = liveness.expire();
+        expiry.down().forEach(this::declareDown);
+        for (String nodeId : expiry.suspects()) {
+            String addr;
             synchronized (lock) {
                 Session s = sessions.get(nodeId);
-                sessionHere = s != null && s.open;
+                addr = s != null && s.open ? s.addr : "";
             }
-            long own = ownVersions.getOrDefault(nodeId, 0L);
-            if (!sessionHere && own != 0 && stillAsWritten(nodeId)) {
-                // changed since our READY only by others' spec/role writes (an update, a promotion), not by
-                // another manager's registration: the node is ours to mark down (a leave, a crash)
-                own = 0;
+            if (addr.isEmpty()) {
+                if (liveness.probed(nodeId, false)) {
+                    declareDown(nodeId);
+                }
+                continue;
             }
-            LOG.infof("node %s: no heartbeat for %d ms", nodeId, config.nodeDownGraceMs());
-            nodes.markDown(nodeId, own, sessionHere).whenComplete((result, error) -> {
-                if (error != null) {
-                    LOG.warnf("node %s: %s; trying again", nodeId, error.getMessage());
-                    liveness.retry(nodeId);
-                } else if (result == NodeStatusWriter.DownResult.MARKED) {
-                    LOG.infof("node %s is down (heartbeat failure)", nodeId);
-                } else if (result == NodeStatusWriter.DownResult.GONE || result == NodeStatusWriter.DownResult.MOVED) {
-                    LOG.infof("node %s: %s, no longer watched here", nodeId,
-                            result == NodeStatusWriter.DownResult.GONE ? "removed" : "session moved to another manager");
-                    liveness.forget(nodeId);
-                    ownVersions.remove(nodeId);
+            hosts.probe().answers(addr).whenComplete((answered, error) -> {
+                boolean alive = error == null && Boolean.TRUE.equals(answered);
+                if (alive && hosts != HostCheck.NONE) {
+                    LOG.infof("node %s: no heartbeat taken in for %d ms, but its host %s answers: not down", nodeId,
+                            config.nodeDownGraceMs(), addr);
+                }
+                if (liveness.probed(nodeId, alive)) {
+                    declareDown(nodeId);
                 }
             });
         }
+    }
+
+    private void declareDown(String nodeId) {
+        boolean sessionHere;
+        long lastSent;
+        synchronized (lock) {
+            Session s = sessions.get(nodeId);
+            sessionHere = s != null && s.open;
+            lastSent = s == null ? 0 : s.lastSentAtMs;
+        }
+        long own = ownVersions.getOrDefault(nodeId, 0L);
+        if (!sessionHere && own != 0 && stillAsWritten(nodeId)) {
+            // changed since our READY only by others' spec/role writes (an update, a promotion), not by
+            // another manager's registration: the node is ours to mark down (a leave, a crash)
+            own = 0;
+        }
+        if (lastSent > 0) {
+            LOG.infof("node %s: no heartbeat (the last one taken in was sent %d ms ago)", nodeId, clock.getAsLong() - lastSent);
+        } else {
+            LOG.infof("node %s: no heartbeat for %d ms", nodeId, config.nodeDownGraceMs());
+        }
+        nodes.markDown(nodeId, own, sessionHere).whenComplete((result, error) -> {
+            if (error != null) {
+                LOG.warnf("node %s: %s; trying again", nodeId, error.getMessage());
+                liveness.retry(nodeId);
+            } else if (result == NodeStatusWriter.DownResult.MARKED) {
+                LOG.infof("node %s is down (heartbeat failure)", nodeId);
+            } else if (result == NodeStatusWriter.DownResult.GONE || result == NodeStatusWriter.DownResult.MOVED) {
+                LOG.infof("node %s: %s, no longer watched here", nodeId,
+                        result == NodeStatusWriter.DownResult.GONE ? "removed" : "session moved to another manager");
+                liveness.forget(nodeId);
+                ownVersions.remove(nodeId);
+            }
+        });
     }
 
     private void checkLivenessSafely() {
@@ -328,6 +370,8 @@ public final class Dispatcher implements AutoCloseable {
         private final String addr;
         private final SessionSink sink;
         private volatile boolean open = true;
+        /** The send time the agent wrote into its last heartbeat. */
+        private volatile long lastSentAtMs;
         private final java.util.concurrent.atomic.AtomicBoolean repairing = new java.util.concurrent.atomic.AtomicBoolean();
         private List<Task> lastSent;      // guarded by this
         private NetworkPlan planSent;     // guarded by this
@@ -408,12 +452,23 @@ public final class Dispatcher implements AutoCloseable {
             return m != null && m.revoked(nodeId);
         }
 
-        /** A heartbeat: the node is alive; if it had been declared DOWN, it is READY again. */
-        public void heartbeat() {
+        /**
+         * A heartbeat (sent at the agent's {@code sentAtMs}, 0 if unknown): the node is alive; if it had been
+         * declared DOWN, it is READY again.
+         */
+        public void heartbeat(long sentAtMs) {
             if (!open) {
                 return;
             }
+            long previousSentAt = lastSentAtMs;
+            lastSentAtMs = sentAtMs;
             boolean wasDown = liveness.seen(nodeId);
+            if (wasDown && sentAtMs > 0 && previousSentAt > 0) {
+                // who was silent: a heartbeat sent long after the one before it (the agent), or one that took
+                // long to arrive and be taken in (the network, this manager)
+                LOG.infof("node %s: heartbeat sent %d ms after the one before, taken in %d ms after it was sent",
+                        nodeId, sentAtMs - previousSentAt, clock.getAsLong() - sentAtMs);
+            }
             if (!wasDown && storedDown(nodeId) && repairing.compareAndSet(false, true)) {
                 // marked down elsewhere (by a manager that held its session before): heartbeats here say otherwise
                 LOG.infof("node %s: heartbeating here but stored DOWN: READY again", nodeId);

@@ -131,7 +131,7 @@ public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
         public void onNext(AgentMessage message) {
             switch (message.getMsgCase()) {
                 case REGISTER -> register(message.getRegister());
-                case HEARTBEAT -> heartbeat();
+                case HEARTBEAT -> heartbeat(message.getHeartbeat().getSentAtMs());
                 case STATUS -> {
                     Dispatcher.Session s = current();
                     if (s == null) {
@@ -185,7 +185,7 @@ public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
             });
         }
 
-        private void heartbeat() {
+        private void heartbeat(long sentAtMs) {
             Dispatcher.Session s = current();
             if (s == null) {
                 synchronized (this) {
@@ -201,7 +201,7 @@ public class DispatcherGrpcService extends DispatcherGrpc.DispatcherImplBase {
                 fail(Status.PERMISSION_DENIED.withDescription("node " + s.nodeId() + " was removed from the swarm"));
                 return;
             }
-            s.heartbeat();
+            s.heartbeat(sentAtMs);
             send(started(s));
         }
 

@@ -31,7 +31,10 @@ public class DispatcherProducer {
                           @ConfigProperty(name = "flotilla.dispatcher.node-down-grace", defaultValue = "1500ms") Duration grace,
                           @ConfigProperty(name = "flotilla.dispatcher.debounce", defaultValue = "15ms") Duration debounce,
                           @ConfigProperty(name = "flotilla.dispatcher.status-batch", defaultValue = "5ms") Duration statusBatch,
-                          @ConfigProperty(name = "flotilla.dispatcher.liveness.enabled", defaultValue = "true") boolean liveness) {
+                          @ConfigProperty(name = "flotilla.dispatcher.liveness.enabled", defaultValue = "true") boolean liveness,
+                          @ConfigProperty(name = "flotilla.dispatcher.host-probe.enabled", defaultValue = "true") boolean probeHosts,
+                          @ConfigProperty(name = "flotilla.dispatcher.host-probe.timeout", defaultValue = "300ms") Duration probeTimeout,
+                          @ConfigProperty(name = "flotilla.dispatcher.host-answers-limit", defaultValue = "5s") Duration answersLimit) {
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "flotilla-dispatcher");
             t.setDaemon(true);
@@ -39,7 +42,10 @@ public class DispatcherProducer {
         });
         DispatcherConfig config = new DispatcherConfig(heartbeat.toMillis(), grace.toMillis(), debounce.toMillis(),
                 statusBatch.toMillis(), liveness, 10);
-        Dispatcher d = new Dispatcher(store, config, executor, System::currentTimeMillis);
+        HostCheck hosts = probeHosts
+                ? new HostCheck(HostCheck.echo((int) probeTimeout.toMillis()), answersLimit.toMillis(), heartbeat.toMillis())
+                : HostCheck.NONE;
+        Dispatcher d = new Dispatcher(store, config, executor, System::currentTimeMillis, hosts);
         d.start();
         if (raftStore.isResolvable() && store instanceof RaftStateStore rs) {
             Membership m = new Membership(store, new RaftGroupMembership(rs.node()), System::currentTimeMillis);

@@ -12,19 +12,39 @@ import java.util.function.LongSupplier;
  */
 public final class NodeLiveness {
 
-    private enum Mark { ALIVE, DECLARED_DOWN }
+    private enum Mark { ALIVE, PROBING, DECLARED_DOWN }
 
-    private record Entry(long lastSeenMs, Mark mark) {}
+    /** recheckAtMs: a silent node whose host answered a probe is not offered again before this time. */
+    private record Entry(long lastSeenMs, Mark mark, long recheckAtMs) {}
+
+    /**
+     * What {@link #expire} found: nodes now declared down, and silent nodes whose host is to be probed first
+     * (each then reported with {@link #probed}).
+     */
+    public record Expiry(List<String> down, List<String> suspects) {}
 
     private final LongSupplier clock;
     private final long graceMs;
+    private final long hostAnswersLimitMs;
+    private final long recheckMs;
     private final Map<String, Entry> nodes = new ConcurrentHashMap<>();
     /** When a sign of life from any node was last taken in. */
     private volatile long lastAnySeenMs = Long.MIN_VALUE / 2;
 
+    /** Every silent node is declared down after the grace period (no probing). */
     public NodeLiveness(LongSupplier clockMs, long graceMs) {
+        this(clockMs, graceMs, graceMs, 0);
+    }
+
+    /**
+     * A node silent for the grace period is a suspect: its host is probed, and a node whose host answers stays
+     * up until it has been silent for {@code hostAnswersLimitMs} (probed again every {@code recheckMs}).
+     */
+    public NodeLiveness(LongSupplier clockMs, long graceMs, long hostAnswersLimitMs, long recheckMs) {
         this.clock = clockMs;
         this.graceMs = graceMs;
+        this.hostAnswersLimitMs = Math.max(graceMs, hostAnswersLimitMs);
+        this.recheckMs = recheckMs;
     }
 
     /**
@@ -33,38 +53,65 @@ public final class NodeLiveness {
      */
     public boolean seen(String nodeId) {
         lastAnySeenMs = clock.getAsLong();
-        Entry before = nodes.put(nodeId, new Entry(clock.getAsLong(), Mark.ALIVE));
+        Entry before = nodes.put(nodeId, new Entry(clock.getAsLong(), Mark.ALIVE, 0));
         return before != null && before.mark == Mark.DECLARED_DOWN;
     }
 
     /**
-     * The nodes silent for longer than the grace period and not declared down yet; they are declared
-     * down by this call (each is returned once until it is seen again or {@link #retry}d).
+     * The nodes silent for longer than the grace period and neither declared down nor being probed: those
+     * silent past the limit for a host that answers (or the grace, without probing) are declared down by
+     * this call, the others become suspects to probe. Each is returned once until it is seen again,
+     * {@link #retry}d, or its host answered and the recheck time came.
      *
      * <p>When two or more nodes are tracked and not one sign of life from any of them was taken in for the
      * grace period, the silence is this manager's (its event loop stalled on a loaded host, a long GC pause:
      * the heartbeats wait unread), not every node's at once: nobody is declared down until a heartbeat gets
      * through again. A single tracked node cannot tell the two apart and goes down by the grace period.
      */
-    public List<String> expire() {
+    public Expiry expire() {
         long now = clock.getAsLong();
         if (nodes.size() >= 2 && now - lastAnySeenMs >= graceMs) {
-            return List.of();
+            return new Expiry(List.of(), List.of());
         }
-        List<String> out = new ArrayList<>();
+        List<String> down = new ArrayList<>();
+        List<String> suspects = new ArrayList<>();
         for (Map.Entry<String, Entry> e : nodes.entrySet()) {
             Entry v = e.getValue();
-            if (v.mark == Mark.ALIVE && now - v.lastSeenMs >= graceMs
-                    && nodes.replace(e.getKey(), v, new Entry(v.lastSeenMs, Mark.DECLARED_DOWN))) {
-                out.add(e.getKey());
+            long silent = now - v.lastSeenMs;
+            if (v.mark != Mark.ALIVE || silent < graceMs || now < v.recheckAtMs) {
+                continue;
+            }
+            boolean limit = silent >= hostAnswersLimitMs;
+            if (nodes.replace(e.getKey(), v, new Entry(v.lastSeenMs, limit ? Mark.DECLARED_DOWN : Mark.PROBING, 0))) {
+                (limit ? down : suspects).add(e.getKey());
             }
         }
-        return out;
+        return new Expiry(down, suspects);
+    }
+
+    /**
+     * The probe of a suspect's host: answered, the node stays up (offered again after the recheck time); not, it
+     * is declared down. Returns true when this call declared it down.
+     */
+    public boolean probed(String nodeId, boolean hostAnswers) {
+        long now = clock.getAsLong();
+        boolean[] declared = {false};
+        nodes.computeIfPresent(nodeId, (k, v) -> {
+            if (v.mark != Mark.PROBING) {
+                return v; // seen meanwhile
+            }
+            if (hostAnswers) {
+                return new Entry(v.lastSeenMs, Mark.ALIVE, now + recheckMs);
+            }
+            declared[0] = true;
+            return new Entry(v.lastSeenMs, Mark.DECLARED_DOWN, 0);
+        });
+        return declared[0];
     }
 
     /** Writing DOWN failed: offer the node again on the next {@link #expire}. */
     public void retry(String nodeId) {
-        nodes.computeIfPresent(nodeId, (k, v) -> v.mark == Mark.DECLARED_DOWN ? new Entry(v.lastSeenMs, Mark.ALIVE) : v);
+        nodes.computeIfPresent(nodeId, (k, v) -> v.mark == Mark.DECLARED_DOWN ? new Entry(v.lastSeenMs, Mark.ALIVE, 0) : v);
     }
 
     /** Stop tracking (the node was removed, or its session lives on another manager now). */

@@ -33,6 +33,7 @@ class DispatcherTest {
 
     static final String A = "aaaaaaaaaaaaaaaaaaaaaaaaa";
     static final String B = "bbbbbbbbbbbbbbbbbbbbbbbbb";
+    static final String C = "ccccccccccccccccccccccccc";
     static final NodeDescription DESC = NodeDescription.newBuilder().setHostname("swarm01").setOs("linux")
             .setArchitecture("x86_64").build();
 
@@ -86,7 +87,11 @@ class DispatcherTest {
     }
 
     Dispatcher.Session register(String node, SessionSink sink) {
-        Dispatcher.Session s = dispatcher.register(node, DESC, "10.0.0.1", sink).toCompletableFuture().join();
+        return register(node, "10.0.0.1", sink);
+    }
+
+    Dispatcher.Session register(String node, String addr, SessionSink sink) {
+        Dispatcher.Session s = dispatcher.register(node, DESC, addr, sink).toCompletableFuture().join();
         s.start();
         return s;
     }
@@ -294,7 +299,7 @@ class DispatcherTest {
         Dispatcher.Session a = register(A, new Recorder());
 
         clock.addAndGet(1000);
-        a.heartbeat();
+        a.heartbeat(0);
         clock.addAndGet(1400);
         dispatcher.checkLiveness();
         assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState());
@@ -309,10 +314,45 @@ class DispatcherTest {
         dispatcher.checkLiveness();
         assertEquals(applies, store.applies(), "a node is marked down once");
 
-        a.heartbeat();
+        a.heartbeat(0);
         Node back = store.node(A).orElseThrow();
         assertEquals(NodeState.NODE_READY, back.getStatus().getState());
         assertEquals("", back.getStatus().getMessage());
+    }
+
+    @Test
+    void aSilentNodeWhoseHostAnswersStaysUpUntilTheLimitAndOneWhoseHostDoesNotGoesDownAtTheGrace() {
+        dispatcher.close();
+        java.util.Map<String, Boolean> answering = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HostCheck hosts = new HostCheck(addr -> {
+            asked.add(addr);
+            return java.util.concurrent.CompletableFuture.completedFuture(answering.getOrDefault(addr, false));
+        }, 5000, 500);
+        dispatcher = new Dispatcher(store, new DispatcherConfig(500, 1500, 10, 2, true, 10), executor, clock::get, hosts);
+        Dispatcher.Session a = register(A, "10.0.0.1", new Recorder());
+        register(B, "10.0.0.2", new Recorder());
+        Dispatcher.Session c = register(C, "10.0.0.3", new Recorder());
+        answering.put("10.0.0.1", true); // A's agent is slow on a live host; B's host is gone; C heartbeats
+
+        for (int t = 500; t <= 4500; t += 500) {
+            clock.addAndGet(500);
+            c.heartbeat(0); // heard from now and then: this manager is not the one stalled
+            dispatcher.checkLiveness();
+            assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState(), "A after " + t + " ms");
+            assertEquals(t < 1500 ? NodeState.NODE_READY : NodeState.NODE_DOWN, store.node(B).orElseThrow().getStatus().getState(),
+                    "B after " + t + " ms: its host does not answer");
+        }
+        assertTrue(asked.stream().filter("10.0.0.1"::equals).count() >= 5, "A's host asked again every 500 ms: " + asked);
+        assertEquals(1, asked.stream().filter("10.0.0.2"::equals).count(), "B's host asked once");
+
+        clock.addAndGet(500);
+        c.heartbeat(0);
+        dispatcher.checkLiveness();
+        assertEquals(NodeState.NODE_DOWN, store.node(A).orElseThrow().getStatus().getState(), "A silent for 5 s: down");
+
+        a.heartbeat(0);
+        assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState());
     }
 
     @Test
@@ -325,7 +365,7 @@ class DispatcherTest {
         assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState());
         assertEquals(NodeState.NODE_READY, store.node(B).orElseThrow().getStatus().getState());
 
-        a.heartbeat(); // heartbeats get through again: A's did, B's did not (B is gone)
+        a.heartbeat(0); // heartbeats get through again: A's did, B's did not (B is gone)
         dispatcher.checkLiveness();
         assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState());
         assertEquals(NodeState.NODE_DOWN, store.node(B).orElseThrow().getStatus().getState());
@@ -380,7 +420,7 @@ class DispatcherTest {
         store.put(Kind.KIND_NODE, A, StoredObject.newBuilder().setNode(n.toBuilder()
                 .setStatus(n.getStatus().toBuilder().setState(NodeState.NODE_DOWN))).build());
 
-        a.heartbeat();
+        a.heartbeat(0);
 
         await("READY again", () -> store.node(A).orElseThrow().getStatus().getState() == NodeState.NODE_READY);
     }
