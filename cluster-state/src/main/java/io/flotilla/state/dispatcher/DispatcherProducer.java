@@ -77,5 +77,9 @@ public class DispatcherProducer {
         if (executor != null) {
             executor.shutdownNow();
         }
+        Membership m = dispatcher.membership();
+        if (m != null) {
+            m.close();
+        }
     }
 }
