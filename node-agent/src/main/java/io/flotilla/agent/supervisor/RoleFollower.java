@@ -29,6 +29,9 @@ public final class RoleFollower implements AutoCloseable {
     private final ManagerControl managers;
     private final SwarmState swarm;
     private final String advertiseAddr;
+    /** The managers' dispatcher (and store) port. */
+    static final int DISPATCHER_PORT = 2377;
+
     /** How long a demoted manager waits for the Raft group to drop it before stopping anyway. */
     static final long REMOVAL_WAIT_MS = 30_000;
 
@@ -101,8 +104,25 @@ public final class RoleFollower implements AutoCloseable {
             LOG.info("this node is to be a worker: stopping the manager services");
             managers.stop();
             managers.wipeData();
-            swarm.update(new SwarmState.Snapshot(s.nodeId(), true, false, s.managers()));
+            // the session goes to a manager that remains at once: the ones it knew may be this node's own, just
+            // stopped, or another demoted at the same time (a Register there waits out its timeout, and a node
+            // without a session anywhere is watched by no manager's liveness check)
+            List<String> remaining = dispatcherAddresses(h, s.nodeId());
+            swarm.update(new SwarmState.Snapshot(s.nodeId(), true, false, remaining.isEmpty() ? s.managers() : remaining));
         }
+    }
+
+    /** ip:2377 of the Raft members in the hint (raft_id@ip:7946) other than this node. */
+    static List<String> dispatcherAddresses(Hint h, String nodeId) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String m : h.raftMembers()) {
+            int at = m.indexOf('@');
+            int colon = m.lastIndexOf(':');
+            if (at > 0 && colon > at + 1 && !m.startsWith(nodeId + "@")) {
+                out.add(m.substring(at + 1, colon) + ":" + DISPATCHER_PORT);
+            }
+        }
+        return out;
     }
 
     /** Whether the hint's Raft members (raft_id@ip:port) name this node. */

@@ -81,7 +81,7 @@ class RoleFollowerTest {
     record Running(SwarmState swarm, Managers m, long[] now, RoleFollower f) {
         static Running manager(Path dir) {
             SwarmState swarm = new SwarmState(dir, ID);
-            swarm.update(new SwarmState.Snapshot(ID, true, true, List.of("10.10.10.60:2377")));
+            swarm.update(new SwarmState.Snapshot(ID, true, true, List.of("10.10.10.61:2377"))); // knows only itself
             Managers m = new Managers();
             m.launch = new Launch(ID, "10.10.10.61", false);
             long[] now = {1_000};
@@ -107,6 +107,7 @@ class RoleFollowerTest {
         f.apply(new RoleFollower.Hint(ID, false, List.of("leader0000000000000000000@10.10.10.60:7946")));
         assertEquals(List.of("stop", "wipe"), m.calls, "removed from the group: a worker");
         assertFalse(swarm.current().manager());
+        assertEquals(List.of("10.10.10.60:2377"), swarm.current().managers(), "its session goes to the manager that remains");
     }
 
     @Test
@@ -130,6 +131,12 @@ class RoleFollowerTest {
         now[0] += 1;
         f.apply(new RoleFollower.Hint(ID, false, withIt));
         assertEquals(List.of("stop", "wipe"), m.calls);
+    }
+
+    @Test
+    void theDispatcherAddressesAreTheOtherRaftMembers() {
+        assertEquals(List.of("10.10.10.60:2377", "10.10.10.62:2377"), RoleFollower.dispatcherAddresses(new RoleFollower.Hint(ID,
+                false, List.of("a@10.10.10.60:7946", ID + "@10.10.10.61:7946", "c@10.10.10.62:7946", "malformed")), ID));
     }
 
     @Test
