@@ -215,10 +215,12 @@ public final class Dispatcher implements AutoCloseable {
                 }
                 continue;
             }
-            hosts.probe().answers(addr).whenComplete((answered, error) -> {
+            // a probe that has not answered within the bound counts as no answer: a node is never left unjudged
+            hosts.probe().answers(addr).toCompletableFuture()
+                    .completeOnTimeout(false, HostCheck.PROBE_BOUND_MS, TimeUnit.MILLISECONDS).whenComplete((answered, error) -> {
                 boolean alive = error == null && Boolean.TRUE.equals(answered);
                 if (alive && hosts != HostCheck.NONE) {
-                    LOG.infof("node %s: no heartbeat taken in for %d ms, but its host %s answers: not down", nodeId,
+                    LOG.infof("node %s: no heartbeat taken in for over %d ms, but its host %s answers: not down", nodeId,
                             config.nodeDownGraceMs(), addr);
                 }
                 if (liveness.probed(nodeId, alive)) {

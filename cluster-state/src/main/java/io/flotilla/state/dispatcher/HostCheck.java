@@ -27,6 +27,9 @@ public record HostCheck(Probe probe, long answersLimitMs, long recheckMs) {
         CompletionStage<Boolean> answers(String addr);
     }
 
+    /** A probe that has not answered in this time counts as no answer (its own timeout is far shorter). */
+    public static final long PROBE_BOUND_MS = 2000;
+
     /** No probing: a silent node is declared down after the grace period. */
     public static final HostCheck NONE = new HostCheck(addr -> CompletableFuture.completedFuture(false), 0, 0);
 

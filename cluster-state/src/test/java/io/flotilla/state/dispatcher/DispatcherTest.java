@@ -356,6 +356,21 @@ class DispatcherTest {
     }
 
     @Test
+    void aProbeThatNeverAnswersCountsAsNoAnswer() throws Exception {
+        dispatcher.close();
+        HostCheck hung = new HostCheck(addr -> new java.util.concurrent.CompletableFuture<>(), 5000, 500);
+        dispatcher = new Dispatcher(store, new DispatcherConfig(500, 1500, 10, 2, true, 10), executor, clock::get, hung);
+        register(A, "10.0.0.1", new Recorder());
+        Dispatcher.Session b = register(B, "10.0.0.2", new Recorder());
+
+        clock.addAndGet(1600);
+        b.heartbeat(0);
+        dispatcher.checkLiveness();
+        assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState(), "while its probe is out");
+        await("A down once its probe's time is up", () -> store.node(A).orElseThrow().getStatus().getState() == NodeState.NODE_DOWN);
+    }
+
+    @Test
     void whenThisManagerHeardNoNodeAtAllForTheGraceNoneIsDeclaredDownUntilOneIsHeardAgain() {
         Dispatcher.Session a = register(A, new Recorder());
         register(B, new Recorder());
