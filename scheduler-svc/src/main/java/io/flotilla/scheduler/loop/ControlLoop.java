@@ -10,7 +10,6 @@ import io.flotilla.contracts.v1.StateEvent;
 import io.flotilla.contracts.v1.StoredObject;
 import io.flotilla.contracts.v1.Task;
 import io.flotilla.scheduler.orchestrator.Orchestrator;
-import io.flotilla.scheduler.placement.NodeInfo;
 import io.flotilla.scheduler.placement.TaskScheduler;
 import io.flotilla.scheduler.plan.Plan;
 import io.flotilla.scheduler.plan.PlanApplier;
@@ -288,29 +287,30 @@ public final class ControlLoop implements AutoCloseable {
             // service by service: the orchestrator's plan, its new tasks placed (created already assigned),
             // sent in batches as they fill, so that the store commits while the next services are worked out
             Sending out = new Sending();
-            Map<String, NodeInfo> infos = null;
-            for (String serviceId : due) {
-                Plan p = orchestrator.reconcile(view, serviceId, now);
-                if (p.wakeAtMs() != Long.MAX_VALUE) {
-                    requeueAt(serviceId, p.wakeAtMs());
-                }
-                List<Task> created = new ArrayList<>();
-                for (Change c : p.changes()) {
-                    if (c.getOp() == Op.OP_CREATE && c.getObject().hasTask()
-                            && TaskStates.awaitingPlacement(c.getObject().getTask())) {
-                        created.add(c.getObject().getTask());
-                    } else {
-                        out.add(c, serviceId);
+            try {
+                for (String serviceId : due) {
+                    Plan p = orchestrator.reconcile(view, serviceId, now);
+                    if (p.wakeAtMs() != Long.MAX_VALUE) {
+                        requeueAt(serviceId, p.wakeAtMs());
+                    }
+                    List<Task> created = new ArrayList<>();
+                    for (Change c : p.changes()) {
+                        if (c.getOp() == Op.OP_CREATE && c.getObject().hasTask()
+                                && TaskStates.awaitingPlacement(c.getObject().getTask())) {
+                            created.add(c.getObject().getTask());
+                        } else {
+                            out.add(c, serviceId);
+                        }
+                    }
+                    if (!created.isEmpty()) {
+                        for (Change c : scheduler.scheduleNew(view, created, now).changes()) {
+                            out.add(c, serviceId);
+                        }
                     }
                 }
-                if (!created.isEmpty()) {
-                    if (infos == null) {
-                        infos = TaskScheduler.nodeInfos(view);
-                    }
-                    for (Change c : scheduler.scheduleNew(view, infos, created, now).changes()) {
-                        out.add(c, serviceId);
-                    }
-                }
+            } finally {
+                // the view counts the new tasks on their nodes once their writes are recorded (finish)
+                view.nodeTable().endPass();
             }
             if (!out.isEmpty()) {
                 schedule = true;

@@ -7,16 +7,15 @@ import io.flotilla.contracts.v1.Task;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** A node and what the tasks it holds use of it, updated as a pass places more tasks there. */
 public final class NodeInfo {
-    private final Node node;
+    private Node node;
     private final Map<String, Integer> tasksByService = new HashMap<>();
-    private final Set<String> hostPorts = new HashSet<>();
+    /** Host-mode ports in use, with the number of tasks holding each (a count, so that {@link #remove} undoes {@link #add}). */
+    private final Map<String, Integer> hostPorts = new HashMap<>();
     private int tasks;
     private long reservedNanoCpus;
     private long reservedMemory;
@@ -29,6 +28,11 @@ public final class NodeInfo {
 
     public Node node() {
         return node;
+    }
+
+    /** The node's latest state (the counts stay: they are the tasks', not the node's). */
+    void setNode(Node node) {
+        this.node = node;
     }
 
     public String id() {
@@ -52,7 +56,7 @@ public final class NodeInfo {
     }
 
     public boolean hostPortInUse(String key) {
-        return hostPorts.contains(key);
+        return hostPorts.containsKey(key);
     }
 
     /** Counts a task as running here (from the view, or placed by this pass). */
@@ -61,7 +65,32 @@ public final class NodeInfo {
         tasksByService.merge(t.getServiceId(), 1, Integer::sum);
         reservedNanoCpus += t.getSpec().getReservations().getNanoCpus();
         reservedMemory += t.getSpec().getReservations().getMemoryBytes();
-        hostPorts.addAll(hostPortKeys(t));
+        for (String key : hostPortKeys(t)) {
+            hostPorts.merge(key, 1, Integer::sum);
+        }
+    }
+
+    /** Undoes {@link #add} of the same task. */
+    public void remove(Task t) {
+        tasks--;
+        tasksByService.computeIfPresent(t.getServiceId(), (k, n) -> n == 1 ? null : n - 1);
+        reservedNanoCpus -= t.getSpec().getReservations().getNanoCpus();
+        reservedMemory -= t.getSpec().getReservations().getMemoryBytes();
+        for (String key : hostPortKeys(t)) {
+            hostPorts.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    /** Whether no task is counted here. */
+    boolean empty() {
+        return tasks == 0;
+    }
+
+    /** The same counts (for tests: a table kept across passes against a rebuild). */
+    public boolean sameCounts(NodeInfo o) {
+        return node.equals(o.node) && tasks == o.tasks && tasksByService.equals(o.tasksByService)
+                && reservedNanoCpus == o.reservedNanoCpus && reservedMemory == o.reservedMemory
+                && hostPorts.equals(o.hostPorts) && rank == o.rank;
     }
 
     /** "tcp/8080" for each host-mode published port of the task. */

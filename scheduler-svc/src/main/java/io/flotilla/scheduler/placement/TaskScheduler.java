@@ -1,12 +1,10 @@
 package io.flotilla.scheduler.placement;
 
-import io.flotilla.contracts.v1.Node;
 import io.flotilla.contracts.v1.Task;
 import io.flotilla.contracts.v1.TaskState;
 import io.flotilla.contracts.v1.TaskStatus;
 import io.flotilla.scheduler.plan.Plan;
 import io.flotilla.scheduler.state.ClusterView;
-import io.flotilla.scheduler.state.TaskStates;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -44,27 +42,33 @@ public final class TaskScheduler {
         return placements;
     }
 
+    /** Places the tasks of the view awaiting placement. */
     public Plan schedule(ClusterView view, long nowMs) {
-        return place(view, view.tasksAwaitingPlacement(), null, nowMs);
+        try {
+            return place(view, view.tasksAwaitingPlacement(), nowMs);
+        } finally {
+            view.nodeTable().endPass();
+        }
     }
 
     /**
      * Places tasks the orchestrator is about to create (not in the store yet: version 0). The plan has one
      * create per task, assigned to a node when one fits (else pending with the reason), so that a new task
      * costs the store one write instead of a create and then an assignment. A task that waits for its
-     * network allocation is created as it is. {@code infos} ({@link #nodeInfos}) is shared by the calls of
-     * one pass: it counts what they placed, as the view does not have those tasks yet.
+     * network allocation is created as it is. The view's {@link NodeTable} counts what these calls placed
+     * (the view does not have those tasks yet) until the caller ends the pass ({@link NodeTable#endPass}),
+     * before it records their writes.
      */
-    public Plan scheduleNew(ClusterView view, Map<String, NodeInfo> infos, List<Task> created, long nowMs) {
-        return place(view, created, infos, nowMs);
+    public Plan scheduleNew(ClusterView view, List<Task> created, long nowMs) {
+        return place(view, created, nowMs);
     }
 
-    private Plan place(ClusterView view, List<Task> pending, Map<String, NodeInfo> known, long nowMs) {
+    private Plan place(ClusterView view, List<Task> pending, long nowMs) {
         Plan plan = new Plan();
         if (pending.isEmpty()) {
             return plan;
         }
-        Map<String, NodeInfo> infos = known != null ? known : nodeInfos(view);
+        NodeTable table = view.nodeTable();
         Map<String, List<Task>> groups = new LinkedHashMap<>();
         for (Task t : pending) {
             if (!NetworkAllocation.allocated(t, view.service(t.getServiceId()))) {
@@ -74,39 +78,19 @@ public final class TaskScheduler {
                 continue; // network-svc has not allocated its addresses yet
             }
             if (!t.getNodeId().isEmpty()) {
-                placePreassigned(t, infos.get(t.getNodeId()), plan, nowMs);
+                placePreassigned(t, table.get(t.getNodeId()), table, plan, nowMs);
             } else {
                 groups.computeIfAbsent(t.getServiceId() + "/" + t.getSpecVersion(), k -> new ArrayList<>()).add(t);
             }
         }
         for (List<Task> group : groups.values()) {
             group.sort(Comparator.comparingLong(Task::getSlot).thenComparing(t -> t.getMeta().getId()));
-            placeGroup(group, infos, plan, nowMs);
+            placeGroup(group, table, plan, nowMs);
         }
         return plan;
     }
 
-    /** A NodeInfo per node with what the view's tasks hold on it. */
-    public static Map<String, NodeInfo> nodeInfos(ClusterView view) {
-        Map<String, NodeInfo> infos = new HashMap<>(view.nodes().size() * 2);
-        for (Node n : view.nodes()) {
-            NodeInfo info = new NodeInfo(n);
-            for (Task t : view.tasksOnNode(n.getMeta().getId())) {
-                if (TaskStates.holdsNode(t)) {
-                    info.add(t);
-                }
-            }
-            infos.put(info.id(), info);
-        }
-        List<NodeInfo> byId = new ArrayList<>(infos.values());
-        byId.sort(Comparator.comparing(NodeInfo::id));
-        for (int i = 0; i < byId.size(); i++) {
-            byId.get(i).rank = i;
-        }
-        return infos;
-    }
-
-    private void placeGroup(List<Task> group, Map<String, NodeInfo> infos, Plan plan, long nowMs) {
+    private void placeGroup(List<Task> group, NodeTable table, Plan plan, long nowMs) {
         Task first = group.get(0);
         String serviceId = first.getServiceId();
         List<NodeChecker> enabled = new ArrayList<>(chain.size());
@@ -120,8 +104,9 @@ public final class TaskScheduler {
             }
         }
         Map<NodeChecker, Integer> rejected = new LinkedHashMap<>();
-        List<Candidate> feasible = new ArrayList<>(infos.size());
-        for (NodeInfo n : infos.values()) {
+        List<NodeInfo> nodes = table.nodes();
+        List<Candidate> feasible = new ArrayList<>(nodes.size());
+        for (NodeInfo n : nodes) {
             NodeChecker failed = firstFailure(enabled, first, n);
             if (failed == null) {
                 feasible.add(new Candidate(n, serviceId));
@@ -145,7 +130,7 @@ public final class TaskScheduler {
                 markUnschedulable(t, explain(rejected), plan, nowMs);
                 continue;
             }
-            assign(t, chosen.node, plan, nowMs);
+            assign(t, chosen.node, table, plan, nowMs);
             chosen.refresh(serviceId);
             heap.add(chosen);
         }
@@ -153,7 +138,7 @@ public final class TaskScheduler {
 
     /**
      * A feasible node in a group's heap, ranked by spread: fewest tasks of the service, then fewest tasks,
-     * then node id (its rank among the pass's nodes). The counts are copied from the NodeInfo and refreshed
+     * then node id (its rank among the nodes). The counts are copied from the NodeInfo and refreshed
      * when a task is placed there, so that comparing costs no map lookups.
      */
     private static final class Candidate implements Comparable<Candidate> {
@@ -183,7 +168,7 @@ public final class TaskScheduler {
         }
     }
 
-    private void placePreassigned(Task t, NodeInfo node, Plan plan, long nowMs) {
+    private void placePreassigned(Task t, NodeInfo node, NodeTable table, Plan plan, long nowMs) {
         if (node == null) {
             markUnschedulable(t, "no suitable node (node not found)", plan, nowMs);
             return;
@@ -199,7 +184,7 @@ public final class TaskScheduler {
             markUnschedulable(t, "no suitable node (" + failed.explain(1) + ")", plan, nowMs);
             return;
         }
-        assign(t, node, plan, nowMs);
+        assign(t, node, table, plan, nowMs);
     }
 
     private static NodeChecker firstFailure(List<NodeChecker> checkers, Task t, NodeInfo n) {
@@ -232,7 +217,7 @@ public final class TaskScheduler {
         return sb.length() == 0 ? "no suitable node" : "no suitable node (" + sb + ")";
     }
 
-    private void assign(Task t, NodeInfo node, Plan plan, long nowMs) {
+    private void assign(Task t, NodeInfo node, NodeTable table, Plan plan, long nowMs) {
         Task updated = t.toBuilder()
                 .setNodeId(node.id())
                 .setSchedulingMessage("")
@@ -241,7 +226,7 @@ public final class TaskScheduler {
                         .setMessage(ASSIGNED_MESSAGE))
                 .build();
         write(t, updated, plan);
-        node.add(updated);
+        table.place(node, updated);
         placements++;
     }
 

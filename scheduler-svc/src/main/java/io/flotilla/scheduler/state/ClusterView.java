@@ -9,6 +9,7 @@ import io.flotilla.contracts.v1.Service;
 import io.flotilla.contracts.v1.StateEvent;
 import io.flotilla.contracts.v1.StoredObject;
 import io.flotilla.contracts.v1.Task;
+import io.flotilla.scheduler.placement.NodeTable;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,6 +38,7 @@ public final class ClusterView {
     private final Map<String, Set<String>> tasksByNode = new HashMap<>();
     private final Set<String> awaitingPlacement = new LinkedHashSet<>();
     private final Map<String, Long> tombstones = new HashMap<>();
+    private final NodeTable nodeTable = new NodeTable();
     private Cluster cluster;
     private long index;
 
@@ -50,6 +52,11 @@ public final class ClusterView {
 
     public Node node(String id) {
         return nodes.get(id);
+    }
+
+    /** What the tasks held here use of each node, kept as nodes and tasks change (the scheduler's input). */
+    public NodeTable nodeTable() {
+        return nodeTable;
     }
 
     public Collection<Service> services() {
@@ -173,7 +180,9 @@ public final class ClusterView {
                 if (stale(id, nodes.get(id) == null ? -1 : nodes.get(id).getMeta().getVersion(), version)) {
                     return Set.of();
                 }
-                nodes.put(id, n.toBuilder().setMeta(n.getMeta().toBuilder().setVersion(version != 0 ? version : n.getMeta().getVersion())).build());
+                Node stored = n.toBuilder().setMeta(n.getMeta().toBuilder().setVersion(version != 0 ? version : n.getMeta().getVersion())).build();
+                nodes.put(id, stored);
+                nodeTable.putNode(stored);
                 return keysForNode(id);
             }
             case SERVICE: {
@@ -229,6 +238,7 @@ public final class ClusterView {
                 tombstones.put(id, atIndex);
                 Set<String> keys = keysForNode(id);
                 nodes.remove(id);
+                nodeTable.removeNode(id);
                 return keys;
             }
             case KIND_SERVICE: {
@@ -294,6 +304,9 @@ public final class ClusterView {
         if (TaskStates.awaitingPlacement(t)) {
             awaitingPlacement.add(id);
         }
+        if (TaskStates.holdsNode(t)) {
+            nodeTable.addTask(t);
+        }
     }
 
     private void unindex(Task t) {
@@ -309,5 +322,8 @@ public final class ClusterView {
             }
         }
         awaitingPlacement.remove(id);
+        if (TaskStates.holdsNode(t)) {
+            nodeTable.removeTask(t);
+        }
     }
 }
