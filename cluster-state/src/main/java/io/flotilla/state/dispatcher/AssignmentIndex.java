@@ -3,6 +3,8 @@ package io.flotilla.state.dispatcher;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.Node;
 import io.flotilla.contracts.v1.NodeRole;
+import io.flotilla.contracts.v1.NodeState;
+import io.flotilla.contracts.v1.NodeStatus;
 import io.flotilla.contracts.v1.Op;
 import io.flotilla.contracts.v1.StateEvent;
 import io.flotilla.contracts.v1.Task;
@@ -28,6 +30,8 @@ public final class AssignmentIndex {
     private final Map<String, Map<String, Task>> tasksByNode = new HashMap<>();
     private final Map<String, String> nodeOfTask = new HashMap<>();
     private final Map<String, String> managerAddrs = new TreeMap<>();
+    /** The status of every READY node (for the managers' watch over nodes whose session manager went away). */
+    private final Map<String, NodeStatus> readyNodes = new HashMap<>();
     private long index;
     private boolean ready;
 
@@ -81,6 +85,16 @@ public final class AssignmentIndex {
         } else {
             managerAddrs.put(id, addr);
         }
+        if (e.getOp() == Op.OP_DELETE || n.getStatus().getState() != NodeState.NODE_READY) {
+            readyNodes.remove(id);
+        } else {
+            readyNodes.put(id, n.getStatus());
+        }
+    }
+
+    /** The status of every READY node, by id (a copy). */
+    public Map<String, NodeStatus> readyNodes() {
+        return new HashMap<>(readyNodes);
     }
 
     /** Whether the initial snapshot has been taken in. */

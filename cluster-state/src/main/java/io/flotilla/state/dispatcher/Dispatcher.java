@@ -54,6 +54,8 @@ public final class Dispatcher implements AutoCloseable {
     private final Set<String> dirty = new HashSet<>();
     private final Map<String, Session> sessions = new HashMap<>();          // by node id, guarded by lock
     private final Map<String, Long> ownVersions = new ConcurrentHashMap<>(); // node version after our last READY write
+    private final Map<String, Orphan> orphans = new ConcurrentHashMap<>();  // adopted nodes (see adoptOrphans)
+    private volatile long orphansCheckedMs = Long.MIN_VALUE / 2;
     private StateStore.Watch watch;
     private boolean flushScheduled;
     private final LeadingEdge flushes; // guarded by lock
@@ -132,11 +134,13 @@ public final class Dispatcher implements AutoCloseable {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return nodes.markReady(nodeId, description, addr).thenApply(version -> {
+        String self = selfId();
+        return nodes.markReady(nodeId, description, addr, self).thenApply(version -> {
             ownVersions.put(nodeId, version);
             written.put(nodeId, Node.newBuilder().setDescription(description)
-                    .setStatus(NodeStatus.newBuilder().setState(NodeState.NODE_READY).setAddr(addr)).build());
+                    .setStatus(NodeStatusWriter.ready(addr, self)).build());
             liveness.seen(nodeId);
+            orphans.remove(nodeId);
             return new Session(newId(), nodeId, description, addr, sink);
         });
     }
@@ -201,14 +205,15 @@ public final class Dispatcher implements AutoCloseable {
      * and those silent past the limit for a live host, are marked DOWN (the liveness loop's step; {@link HostCheck}).
      */
     void checkLiveness() {
+        long now = clock.getAsLong();
+        if (now - orphansCheckedMs >= config.heartbeatPeriodMs()) {
+            orphansCheckedMs = now;
+            adoptOrphans();
+        }
         NodeLiveness.Expiry expiry = liveness.expire();
         expiry.down().forEach(this::declareDown);
         for (String nodeId : expiry.suspects()) {
-            String addr;
-            synchronized (lock) {
-                Session s = sessions.get(nodeId);
-                addr = s != null && s.open ? s.addr : "";
-            }
+            String addr = probeAddress(nodeId);
             if (addr.isEmpty()) {
                 if (liveness.probed(nodeId, false)) {
                     declareDown(nodeId);
@@ -230,6 +235,18 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /** Where a silent node's host is asked: its session's address here, else the stored one of an orphan, else "". */
+    private String probeAddress(String nodeId) {
+        synchronized (lock) {
+            Session s = sessions.get(nodeId);
+            if (s != null && s.open) {
+                return s.addr;
+            }
+        }
+        Orphan o = orphans.get(nodeId);
+        return o == null ? "" : o.addr();
+    }
+
     private void declareDown(String nodeId) {
         boolean sessionHere;
         long lastSent;
@@ -249,19 +266,103 @@ public final class Dispatcher implements AutoCloseable {
         } else {
             LOG.infof("node %s: no heartbeat for %d ms", nodeId, config.nodeDownGraceMs());
         }
-        nodes.markDown(nodeId, own, sessionHere).whenComplete((result, error) -> {
+        Orphan orphan = orphans.get(nodeId);
+        String judged = orphan != null ? orphan.manager() : selfId();
+        nodes.markDown(nodeId, own, sessionHere, judged).whenComplete((result, error) -> {
             if (error != null) {
                 LOG.warnf("node %s: %s; trying again", nodeId, error.getMessage());
                 liveness.retry(nodeId);
             } else if (result == NodeStatusWriter.DownResult.MARKED) {
-                LOG.infof("node %s is down (heartbeat failure)", nodeId);
+                LOG.infof("node %s is down (heartbeat failure%s)", nodeId,
+                        orphan == null ? "" : "; its session was with " + orphan.manager() + ", gone");
             } else if (result == NodeStatusWriter.DownResult.GONE || result == NodeStatusWriter.DownResult.MOVED) {
+                orphans.remove(nodeId);
                 LOG.infof("node %s: %s, no longer watched here", nodeId,
                         result == NodeStatusWriter.DownResult.GONE ? "removed" : "session moved to another manager");
                 liveness.forget(nodeId);
                 ownVersions.remove(nodeId);
             }
         });
+    }
+
+    /** A node watched here although its session is not: the manager that held it, and the node's address. */
+    record Orphan(String manager, String addr) {}
+
+    /** This manager's Raft id, which it writes as the session manager of the nodes it registers ("" without Raft). */
+    String selfId() {
+        Membership m = membership;
+        return m == null ? "" : m.raft().self();
+    }
+
+    /**
+     * Takes over the liveness of READY nodes that no manager watches (swarmkit's leader, when its dispatcher
+     * starts, gives every node a grace period to reconnect; here every manager holds sessions, so a node is
+     * orphaned when its session manager goes): those that name this manager but have no session here (this
+     * manager restarted), and on the leader those whose session manager is not a reachable Raft member (it
+     * was stopped, crashed, demoted or removed). An adopted node that registers anywhere, or whose manager
+     * is back, is let go; one that stays silent is judged as usual ({@link NodeLiveness#adopt}).
+     */
+    void adoptOrphans() {
+        Membership m = membership;
+        String self = selfId();
+        if (m == null || self.isEmpty() || closed) {
+            return;
+        }
+        try {
+            ensureWatch(); // a manager without sessions watches too
+        } catch (RuntimeException e) {
+            return;
+        }
+        Map<String, NodeStatus> ready;
+        Set<String> withSession;
+        synchronized (lock) {
+            if (!index.ready()) {
+                return;
+            }
+            ready = index.readyNodes();
+            withSession = new HashSet<>(sessions.keySet());
+        }
+        RaftMembership raft = m.raft();
+        boolean leader = raft.isLeader();
+        Set<String> live = new HashSet<>(raft.members());
+        live.retainAll(raft.reachable());
+        live.add(self);
+        for (Map.Entry<String, NodeStatus> e : ready.entrySet()) {
+            String nodeId = e.getKey();
+            String holder = e.getValue().getSessionManager();
+            Orphan had = orphans.get(nodeId);
+            boolean orphaned = !holder.isEmpty() && !withSession.contains(nodeId)
+                    && (holder.equals(self) ? had != null || !liveness.tracked(nodeId) : leader && !live.contains(holder));
+            if (!orphaned) {
+                if (had != null) {
+                    letGo(nodeId);
+                }
+            } else if (had == null || !had.manager().equals(holder)) {
+                if (had != null) {
+                    letGo(nodeId);
+                }
+                if (liveness.adopt(nodeId) || liveness.adopted(nodeId)) {
+                    orphans.put(nodeId, new Orphan(holder, e.getValue().getAddr()));
+                    LOG.infof("node %s: its session manager %s is %s: its liveness is watched here", nodeId, holder,
+                            holder.equals(self) ? "this one, restarted" : "not a reachable Raft member");
+                }
+            }
+        }
+        for (String nodeId : List.copyOf(orphans.keySet())) {
+            if (!ready.containsKey(nodeId)) {
+                letGo(nodeId); // down or removed meanwhile
+            }
+        }
+    }
+
+    /** Stops watching an adopted node (unless a DOWN write for it is under way, whose outcome does that). */
+    private void letGo(String nodeId) {
+        if (!liveness.declaredDown(nodeId)) {
+            orphans.remove(nodeId);
+            if (liveness.adopted(nodeId)) {
+                liveness.forget(nodeId);
+            }
+        }
     }
 
     private void checkLivenessSafely() {
@@ -474,7 +575,7 @@ public final class Dispatcher implements AutoCloseable {
             if (!wasDown && storedDown(nodeId) && repairing.compareAndSet(false, true)) {
                 // marked down elsewhere (by a manager that held its session before): heartbeats here say otherwise
                 LOG.infof("node %s: heartbeating here but stored DOWN: READY again", nodeId);
-                nodes.markReady(nodeId, description, addr).whenComplete((version, error) -> {
+                nodes.markReady(nodeId, description, addr, selfId()).whenComplete((version, error) -> {
                     repairing.set(false);
                     if (error == null) {
                         ownVersions.put(nodeId, version);
@@ -484,7 +585,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             if (wasDown) {
                 LOG.infof("node %s: heartbeats again", nodeId);
-                nodes.markReady(nodeId, description, addr).whenComplete((version, error) -> {
+                nodes.markReady(nodeId, description, addr, selfId()).whenComplete((version, error) -> {
                     if (error != null) {
                         LOG.warnf("node %s: %s", nodeId, error.getMessage());
                     } else {

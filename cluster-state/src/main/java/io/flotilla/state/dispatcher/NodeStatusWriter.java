@@ -47,16 +47,23 @@ final class NodeStatusWriter {
 
     /**
      * Creates the node if absent (a worker, active, no name) or updates it: status READY, the address
-     * and the description the agent sent. Completes with the node's version after the write.
+     * and the description the agent sent, and the manager now holding its session. Completes with the
+     * node's version after the write.
      */
-    CompletionStage<Long> markReady(String nodeId, NodeDescription description, String addr) {
-        return markReady(nodeId, description, addr, 0);
+    CompletionStage<Long> markReady(String nodeId, NodeDescription description, String addr, String sessionManager) {
+        return markReady(nodeId, description, addr, sessionManager, 0);
     }
 
-    private CompletionStage<Long> markReady(String nodeId, NodeDescription description, String addr, int attempt) {
+    /** The READY status a manager writes for a node whose session it holds. */
+    static NodeStatus ready(String addr, String sessionManager) {
+        return NodeStatus.newBuilder().setState(NodeState.NODE_READY).setAddr(addr).setSessionManager(sessionManager).build();
+    }
+
+    private CompletionStage<Long> markReady(String nodeId, NodeDescription description, String addr, String sessionManager,
+                                            int attempt) {
         Optional<Node> current = readNode(nodeId);
         long now = clock.getAsLong();
-        NodeStatus ready = NodeStatus.newBuilder().setState(NodeState.NODE_READY).setAddr(addr).build();
+        NodeStatus ready = ready(addr, sessionManager);
         // a node whose id is a Raft member is a manager (swarm init, a manager join, a promotion)
         NodeRole role = store.raftMembers().contains(nodeId) ? NodeRole.ROLE_MANAGER : NodeRole.ROLE_WORKER;
         Change change;
@@ -92,7 +99,7 @@ final class NodeStatusWriter {
                 return CompletableFuture.completedFuture(outcome.getCurrentVersion());
             }
             if (retryable(outcome) && attempt + 1 < maxRetries) {
-                return markReady(nodeId, description, addr, attempt + 1);
+                return markReady(nodeId, description, addr, sessionManager, attempt + 1);
             }
             return CompletableFuture.failedFuture(new IllegalStateException(
                     "cannot register node " + nodeId + ": " + outcome.getResult() + " " + outcome.getMessage()));
@@ -105,15 +112,18 @@ final class NodeStatusWriter {
     }
 
     /**
-     * Sets the node DOWN ("heartbeat failure"). When this manager no longer holds the node's session
-     * and the node changed since this manager last wrote it (ownVersion), another manager has most
-     * likely taken the session over: then nothing is written (MOVED).
+     * Sets the node DOWN ("heartbeat failure"). Nothing is written (MOVED) when the stored status names a
+     * session manager other than {@code sessionManager} (the one whose silence is judged: this manager, or an
+     * orphan's gone manager; "" accepts any), or when this manager no longer holds the node's session and the
+     * node changed since this manager last wrote it (ownVersion, 0 for none): another manager has most likely
+     * taken the session over.
      */
-    CompletionStage<DownResult> markDown(String nodeId, long ownVersion, boolean sessionHere) {
-        return markDown(nodeId, ownVersion, sessionHere, 0);
+    CompletionStage<DownResult> markDown(String nodeId, long ownVersion, boolean sessionHere, String sessionManager) {
+        return markDown(nodeId, ownVersion, sessionHere, sessionManager, 0);
     }
 
-    private CompletionStage<DownResult> markDown(String nodeId, long ownVersion, boolean sessionHere, int attempt) {
+    private CompletionStage<DownResult> markDown(String nodeId, long ownVersion, boolean sessionHere, String sessionManager,
+                                                 int attempt) {
         Optional<Node> current = readNode(nodeId);
         if (current.isEmpty()) {
             return CompletableFuture.completedFuture(DownResult.GONE);
@@ -122,7 +132,9 @@ final class NodeStatusWriter {
         if (n.getStatus().getState() == NodeState.NODE_DOWN) {
             return CompletableFuture.completedFuture(DownResult.ALREADY_DOWN);
         }
-        if (!sessionHere && ownVersion != 0 && n.getMeta().getVersion() != ownVersion) {
+        String holder = n.getStatus().getSessionManager();
+        if (!sessionHere && ownVersion != 0 && n.getMeta().getVersion() != ownVersion
+                || !sessionManager.isEmpty() && !holder.isEmpty() && !holder.equals(sessionManager)) {
             return CompletableFuture.completedFuture(DownResult.MOVED);
         }
         Node down = n.toBuilder()
@@ -138,7 +150,7 @@ final class NodeStatusWriter {
                 default:
                     if (outcome.getResult() == ChangeResult.RESULT_CONFLICT && attempt + 1 < maxRetries) {
                         // fresh state: if it changed under us, the ownership test above applies again
-                        return markDown(nodeId, sessionHere ? 0 : ownVersion, sessionHere, attempt + 1);
+                        return markDown(nodeId, sessionHere ? 0 : ownVersion, sessionHere, sessionManager, attempt + 1);
                     }
                     return CompletableFuture.failedFuture(new IllegalStateException(
                             "cannot mark node " + nodeId + " down: " + outcome.getResult() + " " + outcome.getMessage()));

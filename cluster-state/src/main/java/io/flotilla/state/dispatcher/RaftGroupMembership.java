@@ -15,6 +15,11 @@ final class RaftGroupMembership implements RaftMembership {
     }
 
     @Override
+    public String self() {
+        return node.raftId();
+    }
+
+    @Override
     public List<String> members() {
         return node.members();
     }

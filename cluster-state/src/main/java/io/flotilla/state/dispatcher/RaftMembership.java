@@ -6,6 +6,11 @@ import java.util.concurrent.CompletionStage;
 /** What membership needs of the Raft group: who is in it, who is reachable, and changes (on the leader). */
 public interface RaftMembership {
 
+    /** This manager's own Raft id ("" when unknown). */
+    default String self() {
+        return "";
+    }
+
     /** The Raft ids of the voting members. */
     List<String> members();
 

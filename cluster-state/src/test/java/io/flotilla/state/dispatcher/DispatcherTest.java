@@ -440,6 +440,135 @@ class DispatcherTest {
         await("READY again", () -> store.node(A).orElseThrow().getStatus().getState() == NodeState.NODE_READY);
     }
 
+    // ---------------------------------------------------------------- nodes whose session manager went away
+
+    /** Leader m0 of the group {m0, m1}, probing hosts that answer when listed in {@code answering}. */
+    MembershipTest.FakeRaft orphanWatch(java.util.Set<String> answering, List<String> asked) {
+        dispatcher.close();
+        HostCheck hosts = new HostCheck(addr -> {
+            asked.add(addr);
+            return java.util.concurrent.CompletableFuture.completedFuture(answering.contains(addr));
+        }, 5000, 500);
+        dispatcher = new Dispatcher(store, new DispatcherConfig(500, 1500, 10, 2, true, 10), executor, clock::get, hosts);
+        MembershipTest.FakeRaft raft = new MembershipTest.FakeRaft();
+        raft.members.add("m1");
+        raft.reachable.add("m1");
+        dispatcher.membership(new Membership(store, raft, clock::get));
+        return raft;
+    }
+
+    /** A node READY in the store with its session on {@code manager} (registered there, not here). */
+    void readyWithSessionOn(String node, String addr, String manager) {
+        store.put(Kind.KIND_NODE, node, StoredObject.newBuilder().setNode(Node.newBuilder()
+                .setMeta(Meta.newBuilder().setId(node)).setDescription(DESC)
+                .setStatus(NodeStatus.newBuilder().setState(NodeState.NODE_READY).setAddr(addr).setSessionManager(manager)))
+                .build());
+    }
+
+    NodeState stepAndState(String node, long ms) {
+        clock.addAndGet(ms);
+        dispatcher.checkLiveness();
+        return store.node(node).orElseThrow().getStatus().getState();
+    }
+
+    @Test
+    void aRegisteredNodeNamesTheManagerHoldingItsSession() {
+        orphanWatch(java.util.Set.of(), new CopyOnWriteArrayList<>());
+        register(A, new Recorder());
+        assertEquals("m0", store.node(A).orElseThrow().getStatus().getSessionManager());
+    }
+
+    @Test
+    void theLeaderWatchesANodeWhoseSessionManagerLeftTheGroupAndMarksItDownWhenItsHostIsGone() {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        MembershipTest.FakeRaft raft = orphanWatch(java.util.Set.of(), asked);
+        readyWithSessionOn(A, "10.0.0.1", "m1");
+        assertEquals(NodeState.NODE_READY, stepAndState(A, 500));
+        assertEquals(NodeState.NODE_READY, stepAndState(A, 5000), "m1 is a reachable member: A is m1's to judge");
+
+        raft.members.remove("m1"); // m1 demoted (or crashed: out of the view), then A's host crashed
+        raft.reachable.remove("m1");
+        assertEquals(NodeState.NODE_READY, stepAndState(A, 500), "adopted: silent since now");
+        assertEquals(NodeState.NODE_READY, stepAndState(A, 1000), "within the grace");
+        assertEquals(NodeState.NODE_DOWN, stepAndState(A, 600), "silent for the grace, its host does not answer");
+        Node down = store.node(A).orElseThrow();
+        assertEquals("heartbeat failure", down.getStatus().getMessage());
+        assertEquals(List.of("10.0.0.1"), asked, "the host asked is the stored address");
+    }
+
+    @Test
+    void anOrphanWhoseHostAnswersStaysUpAndIsLetGoOnceItRegistersWithAManagerThatRemains() {
+        MembershipTest.FakeRaft raft = orphanWatch(java.util.Set.of("10.0.0.1"), new CopyOnWriteArrayList<>());
+        raft.members.add("m2");
+        raft.reachable.add("m2");
+        readyWithSessionOn(A, "10.0.0.1", "m1");
+        stepAndState(A, 500);
+        raft.members.remove("m1");
+        for (int t = 0; t <= 9000; t += 500) {
+            assertEquals(NodeState.NODE_READY, stepAndState(A, 500), "host answers, " + t + " ms after the adoption");
+        }
+        readyWithSessionOn(A, "10.0.0.1", "m2"); // the agent's session moved to m2
+        for (int t = 0; t <= 20_000; t += 500) {
+            assertEquals(NodeState.NODE_READY, stepAndState(A, 500), "m2's to judge, " + t + " ms after the move");
+        }
+    }
+
+    @Test
+    void anOrphanSilentForTwiceTheLimitGoesDownThoughItsHostAnswers() {
+        MembershipTest.FakeRaft raft = orphanWatch(java.util.Set.of("10.0.0.1"), new CopyOnWriteArrayList<>());
+        readyWithSessionOn(A, "10.0.0.1", "m1");
+        stepAndState(A, 500);
+        raft.reachable.remove("m1"); // its manager crashed: out of the view, still a member
+        stepAndState(A, 500);
+        NodeState s = NodeState.NODE_READY;
+        int waited = 0;
+        while (s == NodeState.NODE_READY && waited < 30_000) {
+            s = stepAndState(A, 500);
+            waited += 500;
+        }
+        assertEquals(NodeState.NODE_DOWN, s);
+        assertTrue(waited >= 10_000 && waited <= 11_000, "down after twice the limit, not " + waited + " ms");
+    }
+
+    @Test
+    void aFollowerLeavesOthersOrphansToTheLeader() {
+        MembershipTest.FakeRaft raft = orphanWatch(java.util.Set.of(), new CopyOnWriteArrayList<>());
+        raft.leader = false;
+        readyWithSessionOn(A, "10.0.0.1", "m1");
+        stepAndState(A, 500);
+        raft.members.remove("m1");
+        raft.reachable.remove("m1");
+        for (int t = 0; t <= 20_000; t += 500) {
+            assertEquals(NodeState.NODE_READY, stepAndState(A, 500));
+        }
+    }
+
+    @Test
+    void aRestartedManagerWatchesTheNodesThatNamedItWithoutASessionHere() {
+        orphanWatch(java.util.Set.of(), new CopyOnWriteArrayList<>());
+        readyWithSessionOn(A, "10.0.0.1", "m0"); // registered with this manager before its restart
+        readyWithSessionOn(B, "10.0.0.2", "m1");
+        assertEquals(NodeState.NODE_READY, stepAndState(A, 500));
+        assertEquals(NodeState.NODE_READY, stepAndState(A, 1000));
+        assertEquals(NodeState.NODE_DOWN, stepAndState(A, 600));
+        assertEquals(NodeState.NODE_READY, store.node(B).orElseThrow().getStatus().getState(), "m1 remains: B is its");
+    }
+
+    @Test
+    void anAdoptedNodeThatRegistersHereIsJudgedByItsHeartbeats() {
+        MembershipTest.FakeRaft raft = orphanWatch(java.util.Set.of(), new CopyOnWriteArrayList<>());
+        readyWithSessionOn(A, "10.0.0.1", "m1");
+        stepAndState(A, 500);
+        raft.members.remove("m1");
+        stepAndState(A, 500);
+        Dispatcher.Session a = register(A, "10.0.0.1", new Recorder());
+        for (int t = 0; t <= 5000; t += 500) {
+            a.heartbeat(0);
+            assertEquals(NodeState.NODE_READY, stepAndState(A, 500));
+        }
+        assertEquals("m0", store.node(A).orElseThrow().getStatus().getSessionManager());
+    }
+
     @Test
     void aSecondSessionOfANodeReplacesTheFirst() {
         Recorder first = new Recorder();

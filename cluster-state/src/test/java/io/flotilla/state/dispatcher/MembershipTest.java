@@ -98,6 +98,12 @@ class MembershipTest {
     static final class FakeRaft implements RaftMembership {
         final List<String> members = new CopyOnWriteArrayList<>(List.of("m0"));
         final List<String> reachable = new CopyOnWriteArrayList<>(List.of("m0"));
+        volatile boolean leader = true;
+
+        @Override
+        public String self() {
+            return "m0";
+        }
 
         @Override
         public List<String> members() {
@@ -116,7 +122,7 @@ class MembershipTest {
 
         @Override
         public boolean isLeader() {
-            return true;
+            return leader;
         }
 
         @Override
