@@ -17,6 +17,14 @@ public interface NodeChecker {
         return false;
     }
 
+    /**
+     * True if the answer depends on the node alone and is yes on a node that is ready and active
+     * ({@link NodeInfo#takesTasks}): such a node skips the checker.
+     */
+    default boolean passesWhenNodeTakesTasks() {
+        return false;
+    }
+
     /** Whether this checker has anything to check for the task (disabled checkers always pass). */
     default boolean enabled(Task task) {
         return true;

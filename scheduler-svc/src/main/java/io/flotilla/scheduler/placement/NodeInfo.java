@@ -1,6 +1,8 @@
 package io.flotilla.scheduler.placement;
 
 import io.flotilla.contracts.v1.Node;
+import io.flotilla.contracts.v1.NodeAvailability;
+import io.flotilla.contracts.v1.NodeState;
 import io.flotilla.contracts.v1.PortConfig;
 import io.flotilla.contracts.v1.PublishMode;
 import io.flotilla.contracts.v1.Task;
@@ -13,6 +15,7 @@ import java.util.Map;
 /** A node and what the tasks it holds use of it, updated as a pass places more tasks there. */
 public final class NodeInfo {
     private Node node;
+    private boolean takesTasks;
     private final Map<String, Integer> tasksByService = new HashMap<>();
     /** Host-mode ports in use, with the number of tasks holding each (a count, so that {@link #remove} undoes {@link #add}). */
     private final Map<String, Integer> hostPorts = new HashMap<>();
@@ -23,7 +26,7 @@ public final class NodeInfo {
     int rank;
 
     public NodeInfo(Node node) {
-        this.node = node;
+        setNode(node);
     }
 
     public Node node() {
@@ -33,6 +36,13 @@ public final class NodeInfo {
     /** The node's latest state (the counts stay: they are the tasks', not the node's). */
     void setNode(Node node) {
         this.node = node;
+        takesTasks = node != null && node.getStatus().getState() == NodeState.NODE_READY
+                && node.getSpec().getAvailability() == NodeAvailability.AVAILABILITY_ACTIVE;
+    }
+
+    /** Ready and active: passes the checkers that look at nothing else ({@link NodeChecker#passesWhenNodeTakesTasks}). */
+    public boolean takesTasks() {
+        return takesTasks;
     }
 
     public String id() {

@@ -11,6 +11,11 @@ public final class ReadyChecker implements NodeChecker {
     }
 
     @Override
+    public boolean passesWhenNodeTakesTasks() {
+        return true;
+    }
+
+    @Override
     public String explain(int nodes) {
         return NodeChecker.nodes(nodes) + " not available for new tasks";
     }

@@ -95,11 +95,16 @@ public final class TaskScheduler {
         String serviceId = first.getServiceId();
         List<NodeChecker> enabled = new ArrayList<>(chain.size());
         List<NodeChecker> dynamic = new ArrayList<>(2);
+        // on a node that is ready and active, the checkers that look at nothing else pass
+        List<NodeChecker> onTakingNode = new ArrayList<>(chain.size());
         for (NodeChecker c : chain) {
             if (c.enabled(first)) {
                 enabled.add(c);
                 if (c.dependsOnPlacements()) {
                     dynamic.add(c);
+                }
+                if (!c.passesWhenNodeTakesTasks()) {
+                    onTakingNode.add(c);
                 }
             }
         }
@@ -107,7 +112,7 @@ public final class TaskScheduler {
         List<NodeInfo> nodes = table.nodes();
         List<Candidate> feasible = new ArrayList<>(nodes.size());
         for (NodeInfo n : nodes) {
-            NodeChecker failed = firstFailure(enabled, first, n);
+            NodeChecker failed = firstFailure(n.takesTasks() ? onTakingNode : enabled, first, n);
             if (failed == null) {
                 feasible.add(new Candidate(n, serviceId));
             } else {

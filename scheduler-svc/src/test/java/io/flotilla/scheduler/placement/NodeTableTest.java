@@ -3,7 +3,9 @@ package io.flotilla.scheduler.placement;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.Meta;
 import io.flotilla.contracts.v1.Node;
+import io.flotilla.contracts.v1.NodeAvailability;
 import io.flotilla.contracts.v1.NodeRole;
+import io.flotilla.contracts.v1.NodeSpec;
 import io.flotilla.contracts.v1.NodeState;
 import io.flotilla.contracts.v1.NodeStatus;
 import io.flotilla.contracts.v1.Resources;
@@ -133,5 +135,29 @@ class NodeTableTest {
         h.runAll();
         h.converge();
         assertSameAsRebuild(h.view, "after the scale down");
+    }
+
+    @Test
+    void theCheckersANodeThatTakesTasksSkipsPassOnItAndOnlyOnSuchNodes() {
+        Task task = Task.newBuilder().setServiceId("s").build();
+        for (NodeState state : NodeState.values()) {
+            for (NodeAvailability availability : NodeAvailability.values()) {
+                if (state == NodeState.UNRECOGNIZED || availability == NodeAvailability.UNRECOGNIZED) {
+                    continue;
+                }
+                NodeInfo info = new NodeInfo(Node.newBuilder().setMeta(Meta.newBuilder().setId("n"))
+                        .setStatus(NodeStatus.newBuilder().setState(state))
+                        .setSpec(NodeSpec.newBuilder().setAvailability(availability)).build());
+                boolean all = true;
+                for (NodeChecker c : List.of(new ReadyChecker(), new AvailabilityChecker())) {
+                    assertTrue(c.passesWhenNodeTakesTasks());
+                    all &= c.check(task, info);
+                }
+                assertEquals(all, info.takesTasks(), state + "/" + availability);
+            }
+        }
+        for (NodeChecker c : List.of(new ResourceChecker(), new ConstraintChecker(), new HostPortChecker())) {
+            assertTrue(!c.passesWhenNodeTakesTasks(), c.getClass().getSimpleName());
+        }
     }
 }
