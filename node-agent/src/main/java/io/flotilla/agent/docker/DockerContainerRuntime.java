@@ -12,13 +12,17 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Ports;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfigDelegate;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import io.flotilla.agent.exec.ContainerConfig;
 import io.flotilla.agent.exec.ContainerRuntime;
 import io.flotilla.agent.exec.ContainerRuntimeException;
 import io.flotilla.agent.exec.ImageNotFoundException;
+import io.flotilla.agent.exec.NameInUseException;
 import io.flotilla.agent.exec.ObservedContainer;
 import io.flotilla.agent.exec.TaskContainers;
 
@@ -45,9 +49,22 @@ public final class DockerContainerRuntime implements ContainerRuntime {
 
     /** A client for the dockerd behind a unix socket path (or a full unix:// or tcp:// address). */
     public static DockerClient connect(String socket) {
+        return connect(socket, DockerClientConfig.getDefaultObjectMapper());
+    }
+
+    /**
+     * The same, decoding the engine's answers with this mapper (docker-java's default config hands each client
+     * a fresh copy of its mapper, whose deserializers a warm-up could not reach).
+     */
+    public static DockerClient connect(String socket, ObjectMapper mapper) {
         String host = socket.contains("://") ? socket : "unix://" + socket;
-        DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
-                .withDockerHost(host).withDockerTlsVerify(false).build();
+        DockerClientConfig config = new DockerClientConfigDelegate(DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(host).withDockerTlsVerify(false).build()) {
+            @Override
+            public ObjectMapper getObjectMapper() {
+                return mapper;
+            }
+        };
         ZerodepDockerHttpClient http = new ZerodepDockerHttpClient.Builder()
                 .dockerHost(config.getDockerHost())
                 .maxConnections(32)
@@ -168,6 +185,8 @@ public final class DockerContainerRuntime implements ContainerRuntime {
             return cmd.exec().getId();
         } catch (NotFoundException e) {
             throw new ImageNotFoundException(engineMessage(e), e);
+        } catch (ConflictException e) {
+            throw new NameInUseException(engineMessage(e), e);
         } catch (DockerException e) {
             throw failure(e);
         }

@@ -1,6 +1,8 @@
 package io.flotilla.agent.docker;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DockerClientConfig;
 import io.flotilla.agent.exec.TaskExecutor;
 import io.flotilla.agent.exec.TaskNetworking;
 import io.flotilla.agent.exec.TaskReconciler;
@@ -14,9 +16,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.logging.Logger;
 
 /** The executor wired to one dockerd: the reconciler, its docker-java runtime and the die-event watcher. */
 public final class DockerExecution implements TaskExecutor, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(DockerExecution.class.getName());
 
     private final DockerClient docker;
     private final TaskReconciler reconciler;
@@ -34,7 +39,8 @@ public final class DockerExecution implements TaskExecutor, AutoCloseable {
     /** Connects to the dockerd at {@code socket} and starts following its events. */
     public static DockerExecution open(String socket, Supplier<String> nodeId, TaskNetworking networking,
                                        int workers, int defaultGraceSeconds) {
-        DockerClient docker = DockerContainerRuntime.connect(socket);
+        ObjectMapper mapper = DockerClientConfig.getDefaultObjectMapper();
+        DockerClient docker = DockerContainerRuntime.connect(socket, mapper);
         AtomicInteger n = new AtomicInteger();
         ExecutorService stopper = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "executor-stop-" + n.incrementAndGet());
@@ -55,8 +61,22 @@ public final class DockerExecution implements TaskExecutor, AutoCloseable {
             }
         }, 250, 5_000);
         watcher.start();
-        stopper.execute(reconciler::warmUp); // off the caller's thread: the session's first assignments go on
+        stopper.execute(() -> { // off the caller's thread: the session's first assignments go on
+            warmUpDecoding(mapper);
+            reconciler.warmUp();
+        });
         return new DockerExecution(docker, reconciler, watcher, stopper);
+    }
+
+    /** The engine's answers on a task's path decoded once with the client's mapper ({@link EngineAnswers}). */
+    static void warmUpDecoding(ObjectMapper mapper) {
+        long t0 = System.nanoTime();
+        try {
+            EngineAnswers.decodeSamples(mapper);
+            LOG.fine(() -> "engine answers decoded in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        } catch (IOException | RuntimeException e) {
+            LOG.fine(() -> "engine answer samples: " + e);
+        }
     }
 
     @Override

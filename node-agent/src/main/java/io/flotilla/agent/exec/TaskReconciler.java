@@ -317,10 +317,21 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
             if (c.isPresent()) {
                 return c.get();
             }
+        } else if (t.last == null && unprepared(t.task)) {
+            // a task the manager has only assigned and this agent never reported on has no container yet: no
+            // search (a list call, 10-15 ms on the lab, on a replacement's critical path). Should an earlier agent
+            // have made it after all (its preparing report lost), the create's name conflict finds it.
+            return null;
         }
         Optional<ObservedContainer> c = runtime.findByTask(t.taskId);
         c.ifPresent(o -> t.containerId = o.id());
         return c.orElse(null);
+    }
+
+    /** Assigned and never reported as preparing or beyond (as the manager has it). */
+    private static boolean unprepared(Task task) {
+        return task != null && task.hasStatus()
+                && task.getStatus().getState().getNumber() < TaskState.TASK_PREPARING_VALUE;
     }
 
     /** Creates the task's container; null (with the task rejected) if it cannot be created. */
@@ -334,6 +345,15 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
         long t0 = System.nanoTime();
         try {
             containerId = runtime.create(config);
+        } catch (NameInUseException e) {
+            // made before (see observe): carry on with the task's own container, or reject if the name is another's
+            Optional<ObservedContainer> existing = runtime.findByTask(t.taskId);
+            if (existing.isEmpty()) {
+                report(t, TaskStatuses.rejected(clock.getAsLong(), e.getMessage()));
+                return null;
+            }
+            t.containerId = existing.get().id();
+            return existing.get();
         } catch (ImageNotFoundException e) {
             // maybe a digest-pinned reference to an image made here: the runtime may know a local form
             Optional<String> local = runtime.localImage(config.image());

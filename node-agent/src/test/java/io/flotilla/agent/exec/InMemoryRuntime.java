@@ -72,8 +72,8 @@ final class InMemoryRuntime implements ContainerRuntime {
     public synchronized String create(ContainerConfig config) {
         for (Box b : containers.values()) {
             if (b.config.name().equals(config.name())) {
-                throw new ContainerRuntimeException("Conflict. The container name \"/" + config.name()
-                        + "\" is already in use");
+                throw new NameInUseException("Conflict. The container name \"/" + config.name()
+                        + "\" is already in use", null);
             }
         }
         if (!images.contains(config.image())) {

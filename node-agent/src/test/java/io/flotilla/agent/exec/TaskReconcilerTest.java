@@ -238,6 +238,41 @@ class TaskReconcilerTest {
     }
 
     @Test
+    void anAssignedTaskIsCreatedWithoutASearchAndOneMadeBeforeIsTakenOver() {
+        List<String> finds = new CopyOnWriteArrayList<>();
+        ContainerRuntime recording = new ForwardingRuntime(engine) {
+            @Override
+            public java.util.Optional<ObservedContainer> findByTask(String taskId) {
+                finds.add(taskId);
+                return super.findByTask(taskId);
+            }
+        };
+        TaskReconciler ex = new TaskReconciler(recording, TaskNetworking.fixed("bridge"), () -> "node1",
+                System::currentTimeMillis, 1, 10, Runnable::run);
+        ex.onStatus(reported::add);
+        try {
+            Task fresh = Tasks.assigned(Tasks.task("a1", "web", 1, "img:1", TaskState.TASK_RUNNING));
+            ex.reconcile(List.of(fresh));
+            await(() -> lastState("a1") == TaskState.TASK_RUNNING);
+            assertEquals(List.of(TaskState.TASK_PREPARING, TaskState.TASK_STARTING, TaskState.TASK_RUNNING),
+                    states("a1"));
+            assertTrue(finds.isEmpty(), "searched for: " + finds);
+
+            // made by an earlier agent whose preparing report was lost: its own container is taken over
+            Task before = Tasks.assigned(Tasks.task("a2", "web", 2, "img:1", TaskState.TASK_RUNNING));
+            String made = engine.add(TaskContainers.configFor(before, "node1", "bridge"), false);
+            int creates = engine.creates;
+            ex.reconcile(List.of(fresh, before));
+            await(() -> lastState("a2") == TaskState.TASK_RUNNING);
+            assertEquals(made, last("a2").getStatus().getContainer().getContainerId());
+            assertEquals(creates, engine.creates, "not made twice");
+            assertEquals(ObservedContainer.Phase.RUNNING, engine.byName("web.2.a2").phase);
+        } finally {
+            ex.close();
+        }
+    }
+
+    @Test
     void networkingSeamIsCalledBeforeRunningAndItsFailureFailsTheTask() {
         TaskReconciler failing = new TaskReconciler(engine, new TaskNetworking() {
             @Override
