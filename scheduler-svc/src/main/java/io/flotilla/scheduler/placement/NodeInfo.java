@@ -15,6 +15,10 @@ import java.util.Map;
 /** A node and what the tasks it holds use of it, updated as a pass places more tasks there. */
 public final class NodeInfo {
     private Node node;
+    // read from the node once when it changes: the checkers and the ranking ask for them for every task
+    private String id;
+    private long nanoCpus;
+    private long memoryBytes;
     private boolean takesTasks;
     private final Map<String, Integer> tasksByService = new HashMap<>();
     /** Host-mode ports in use, with the number of tasks holding each (a count, so that {@link #remove} undoes {@link #add}). */
@@ -36,6 +40,9 @@ public final class NodeInfo {
     /** The node's latest state (the counts stay: they are the tasks', not the node's). */
     void setNode(Node node) {
         this.node = node;
+        id = node == null ? null : node.getMeta().getId();
+        nanoCpus = node == null ? 0 : node.getDescription().getResources().getNanoCpus();
+        memoryBytes = node == null ? 0 : node.getDescription().getResources().getMemoryBytes();
         takesTasks = node != null && node.getStatus().getState() == NodeState.NODE_READY
                 && node.getSpec().getAvailability() == NodeAvailability.AVAILABILITY_ACTIVE;
     }
@@ -46,7 +53,7 @@ public final class NodeInfo {
     }
 
     public String id() {
-        return node.getMeta().getId();
+        return id;
     }
 
     public int tasks() {
@@ -58,11 +65,11 @@ public final class NodeInfo {
     }
 
     public long availableNanoCpus() {
-        return node.getDescription().getResources().getNanoCpus() - reservedNanoCpus;
+        return nanoCpus - reservedNanoCpus;
     }
 
     public long availableMemory() {
-        return node.getDescription().getResources().getMemoryBytes() - reservedMemory;
+        return memoryBytes - reservedMemory;
     }
 
     public boolean hostPortInUse(String key) {
@@ -98,7 +105,8 @@ public final class NodeInfo {
 
     /** The same counts (for tests: a table kept across passes against a rebuild). */
     public boolean sameCounts(NodeInfo o) {
-        return node.equals(o.node) && tasks == o.tasks && tasksByService.equals(o.tasksByService)
+        return node.equals(o.node) && id.equals(o.id) && availableNanoCpus() == o.availableNanoCpus()
+                && availableMemory() == o.availableMemory() && takesTasks == o.takesTasks && tasks == o.tasks && tasksByService.equals(o.tasksByService)
                 && reservedNanoCpus == o.reservedNanoCpus && reservedMemory == o.reservedMemory
                 && hostPorts.equals(o.hostPorts) && rank == o.rank;
     }

@@ -4,6 +4,7 @@ import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.Meta;
 import io.flotilla.contracts.v1.Node;
 import io.flotilla.contracts.v1.NodeAvailability;
+import io.flotilla.contracts.v1.NodeDescription;
 import io.flotilla.contracts.v1.NodeRole;
 import io.flotilla.contracts.v1.NodeSpec;
 import io.flotilla.contracts.v1.NodeState;
@@ -63,6 +64,8 @@ class NodeTableTest {
     private static Node node(String id, long version, boolean ready) {
         return Node.newBuilder().setMeta(Meta.newBuilder().setId(id).setVersion(version))
                 .setStatus(NodeStatus.newBuilder().setState(ready ? NodeState.NODE_READY : NodeState.NODE_DOWN))
+                .setDescription(NodeDescription.newBuilder().setResources(Resources.newBuilder()
+                        .setNanoCpus(ready ? 4_000_000_000L : 2_000_000_000L).setMemoryBytes(ready ? 8L << 30 : 4L << 30)))
                 .build();
     }
 
