@@ -208,8 +208,8 @@ public final class StoreStateMachine {
                 if (c.getExpectedVersion() != 0) {
                     return refused(ChangeResult.RESULT_CONFLICT, id, 0, "a create expects version 0");
                 }
-                String name = StoredObjects.name(c.getObject());
                 if (StoredObjects.uniqueNames(kind)) {
+                    String name = StoredObjects.name(c.getObject());
                     String owner = staging.nameOwner(kind, name);
                     if (owner != null) {
                         return refused(ChangeResult.RESULT_NAME_CONFLICT, id, 0, "a " + kindName(kind) + " named " + name + " exists (" + owner + ")");
