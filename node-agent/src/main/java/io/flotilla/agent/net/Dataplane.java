@@ -42,6 +42,7 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, Network
     private static final Logger LOG = Logger.getLogger(Dataplane.class.getName());
     private static final String VXLAN = "vxlan0";
     private static final String FLOOD_MAC = "00:00:00:00:00:00";
+    private static final List<String> NFT_SCRIPT = List.of("nft", "-f", "-");
 
     /** What the dataplane needs from the local engine. */
     public interface Engine {
@@ -495,8 +496,6 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, Network
         Map<String, String> namespaces = awaitOverlays(atts, 15_000);
         List<String> inTask = List.of("nsenter", "-t", Integer.toString(pid), "-n");
         String gwIf = "eth" + atts.size();
-        String gwAddress = firstAddress(sh.check(concat(inTask, List.of("ip", "-o", "-4", "addr", "show", "dev",
-                "eth0")), null));
         StringBuilder host = new StringBuilder();
         StringBuilder inside = new StringBuilder("link set eth0 down\nlink set eth0 name " + gwIf + "\n"
                 + "link set " + gwIf + " up\nroute replace default via " + NetNames.GWBRIDGE_GATEWAY + " dev "
@@ -519,24 +518,44 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, Network
             inside.append("link set eth").append(i).append(" mtu ").append(NetNames.OVERLAY_MTU).append(" up\n")
                     .append("addr add ").append(a.getAddresses(0)).append(" dev eth").append(i).append('\n');
         }
+        String out;
+        List<Step> vipsInPlace;
         synchronized (lock) {
             sh.check(List.of("ip", "-batch", "-"), host.toString());
             for (Map.Entry<String, StringBuilder> e : perOverlay.entrySet()) {
                 sh.check(List.of("ip", "-n", e.getKey(), "-batch", "-"), e.getValue().toString());
             }
-            sh.check(concat(inTask, List.of("ip", "-batch", "-")), inside.toString());
-            sh.check(concat(inTask, List.of("sysctl", "-q", "-w", "net.ipv4.conf." + gwIf + ".route_localnet=1")),
-                    null);
-            sh.check(concat(inTask, List.of("nft", "-f", "-")), NftScripts.dnsRedirect(dnsAddress));
+            // one process in the task's namespace instead of five (each a fork and exec on a replacement's path):
+            // the engine's address on docker_gwbridge (eth0 until renamed), the interfaces, route_localnet for
+            // the DNS redirect, the redirect and (when they are nftables rules) the VIP rules in one nft script
+            Set<String> networkIds = new HashSet<>();
+            atts.forEach(a -> networkIds.add(a.getNetworkId()));
+            List<Step> vips = lb.vips(vipsOf(networkIds));
+            boolean vipsInScript = vips.stream().allMatch(v -> v.argv().equals(NFT_SCRIPT) && v.stdin() != null);
+            StringBuilder nft = new StringBuilder(NftScripts.dnsRedirect(dnsAddress));
+            if (vipsInScript) {
+                vips.forEach(v -> nft.append(v.stdin()));
+            }
+            out = sh.check(concat(inTask, List.of("sh", "-c", "set -e\n"
+                    + "ip -o -4 addr show dev eth0\n"
+                    + "ip -batch - <<'EOF'\n" + inside + "EOF\n"
+                    + "sysctl -q -w net.ipv4.conf." + gwIf + ".route_localnet=1\n"
+                    + "nft -f -\n")), nft.toString());
+            vipsInPlace = vipsInScript ? vips : List.of();
         }
-        remember(task, container, atts, gwAddress);
+        remember(task, container, atts, firstAddress(out), vipsInPlace);
     }
 
-    /** Keeps a task whose interfaces are in place: its VIP rules follow the plans, dns-svc knows its source. */
-    private void remember(Task task, ObservedContainer container, List<NetworkAttachment> atts, String gwAddress) {
+    /**
+     * Keeps a task whose interfaces are in place: its VIP rules follow the plans (those given are in place
+     * already), dns-svc knows its source.
+     */
+    private void remember(Task task, ObservedContainer container, List<NetworkAttachment> atts, String gwAddress,
+                          List<Step> vipsInPlace) {
         synchronized (lock) {
             LocalTask t = new LocalTask(task.getMeta().getId(), container.pid(), gwAddress, container.id(),
                     TaskContainers.containerName(task, task.getNodeId()), atts);
+            t.vipSteps = vipsInPlace;
             tasks.put(t.taskId, t);
             applyVips(t);
         }
@@ -559,7 +578,7 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, Network
         }
         String gwIf = "eth" + atts.size();
         remember(task, container, atts, firstAddress(sh.check(concat(inTask, List.of("ip", "-o", "-4", "addr",
-                "show", "dev", gwIf)), null)));
+                "show", "dev", gwIf)), null)), List.of());
     }
 
     /** Waits until the applied plan has every overlay the task needs; their namespaces by network id. */
@@ -595,17 +614,22 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, Network
     }
 
     private void applyVips(LocalTask t) {
-        List<VipBackends> vips = new ArrayList<>();
-        for (VipBackends v : applied.getVipsList()) {
-            if (t.networkIds.contains(v.getNetworkId())) {
-                vips.add(v);
-            }
-        }
-        List<Step> steps = lb.vips(vips);
+        List<Step> steps = lb.vips(vipsOf(t.networkIds));
         if (!steps.equals(t.vipSteps)) {
             runAll(steps, List.of("nsenter", "-t", Integer.toString(t.pid), "-n"));
             t.vipSteps = steps;
         }
+    }
+
+    /** The applied plan's VIPs on these networks. */
+    private List<VipBackends> vipsOf(Set<String> networkIds) {
+        List<VipBackends> vips = new ArrayList<>();
+        for (VipBackends v : applied.getVipsList()) {
+            if (networkIds.contains(v.getNetworkId())) {
+                vips.add(v);
+            }
+        }
+        return vips;
     }
 
     private void runAll(List<Step> steps, List<String> prefix) {

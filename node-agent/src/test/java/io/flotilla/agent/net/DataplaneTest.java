@@ -86,6 +86,55 @@ class DataplaneTest {
     }
 
     @Test
+    void aTaskIsPluggedInWithOneProcessInItsNamespaceAndItsAddressGoesToTheDns() throws Exception {
+        List<String> registered = new ArrayList<>();
+        Shell answering = (argv, stdin) -> {
+            Shell.Result r = shell.run(argv, stdin);
+            if (argv.size() > 5 && argv.get(0).equals("nsenter") && argv.get(4).equals("sh")) {
+                return new Shell.Result(0, "41: eth0    inet 172.18.0.7/16 brd 172.18.255.255 scope global eth0\\"
+                        + "       valid_lft forever preferred_lft forever\n", "");
+            }
+            return r;
+        };
+        dp = new Dataplane(answering, new NftablesLoadBalancer(), () -> gatewayBridges++, new Dataplane.DnsSources() {
+            @Override
+            public void register(String taskId, String address) {
+                registered.add(taskId + " " + address);
+            }
+
+            @Override
+            public void unregister(String taskId) {
+                registered.add("-" + taskId);
+            }
+        }, "bridge", "172.18.0.1");
+        apply(plan(1, ingress(List.of(), List.of())));
+        synchronized (log) {
+            log.clear();
+        }
+        io.flotilla.contracts.v1.Task task = io.flotilla.contracts.v1.Task.newBuilder()
+                .setMeta(io.flotilla.contracts.v1.Meta.newBuilder().setId("t1")).setServiceName("web").setSlot(1)
+                .addNetworks(NetworkAttachment.newBuilder().setNetworkId(NET).addAddresses("10.255.0.9/16")
+                        .setMac("02:42:0a:ff:00:09"))
+                .build();
+        assertEquals(NetNames.GWBRIDGE, dp.networkMode(task));
+        dp.attach(task, new io.flotilla.agent.exec.ObservedContainer("c1", "t1",
+                io.flotilla.agent.exec.ObservedContainer.Phase.RUNNING, 0, 4242, 0, 0));
+        List<String> inTask;
+        synchronized (log) {
+            inTask = log.stream().filter(c -> c.startsWith("nsenter -t 4242 -n")).toList();
+        }
+        assertEquals(1, inTask.size(), "one process in the task's namespace: " + inTask);
+        String script = inTask.get(0);
+        assertTrue(script.contains("ip -o -4 addr show dev eth0"), script);
+        assertTrue(script.contains("link set eth0 name eth1"), script);
+        assertTrue(script.contains("addr add 10.255.0.9/16 dev eth0"), script);
+        assertTrue(script.contains("net.ipv4.conf.eth1.route_localnet=1"), script);
+        assertTrue(script.contains("ip daddr 127.0.0.11 udp dport 53 dnat to 172.18.0.1:53"), "the DNS redirect: " + script);
+        assertTrue(script.contains("table ip flotilla_lb"), "the VIP rules in the same script: " + script);
+        assertEquals(List.of("t1 172.18.0.7"), registered);
+    }
+
+    @Test
     void buildsTheOverlayAndSandboxOnceThenOnlyTheDifferences() throws Exception {
         dp = new Dataplane(shell, new NftablesLoadBalancer(), () -> gatewayBridges++, null, "bridge", "172.18.0.1");
         PublishedPortPlan web = PublishedPortPlan.newBuilder().setProtocol("tcp").setPublishedPort(80)
