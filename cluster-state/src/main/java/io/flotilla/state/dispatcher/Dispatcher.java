@@ -129,6 +129,12 @@ public final class Dispatcher implements AutoCloseable {
             return CompletableFuture.failedFuture(new Membership.Denied("node " + nodeId
                     + " was removed from the swarm: join again with a token"));
         }
+        if (m != null && leftTheGroup(m.raft())) {
+            // demoted: it can no longer write a node's status, so a registration here would wait out the agent's
+            // register timeout; refused at once, the agent goes on to the next manager
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "this manager is no longer a member of the managers' Raft group: try another manager"));
+        }
         try {
             ensureWatch();
         } catch (RuntimeException e) {
@@ -283,6 +289,13 @@ public final class Dispatcher implements AutoCloseable {
                 ownVersions.remove(nodeId);
             }
         });
+    }
+
+    /** Whether this manager has been removed from a Raft group that goes on without it (a demotion). */
+    static boolean leftTheGroup(RaftMembership raft) {
+        String self = raft.self();
+        List<String> members = raft.members();
+        return !self.isEmpty() && !members.isEmpty() && !members.contains(self);
     }
 
     /** A node watched here although its session is not: the manager that held it, and the node's address. */

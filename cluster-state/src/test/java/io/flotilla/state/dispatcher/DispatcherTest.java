@@ -472,6 +472,22 @@ class DispatcherTest {
     }
 
     @Test
+    void aManagerRemovedFromTheRaftGroupRefusesRegistrationsAtOnceAndWritesNothing() {
+        MembershipTest.FakeRaft raft = orphanWatch(java.util.Set.of(), new CopyOnWriteArrayList<>());
+        raft.members.remove("m0"); // demoted: the group {m1} goes on without this manager
+        int applies = store.applies();
+        var attempt = dispatcher.register(A, DESC, "10.0.0.1", new Recorder()).toCompletableFuture();
+        assertTrue(attempt.isCompletedExceptionally(), "refused at once, not after a timeout");
+        assertTrue(attempt.handle((s, e) -> e.getMessage()).join().contains("no longer a member"));
+        assertEquals(applies, store.applies());
+        assertTrue(store.node(A).isEmpty());
+
+        raft.members.add("m0"); // a member again (promoted): registrations are taken
+        register(A, new Recorder());
+        assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState());
+    }
+
+    @Test
     void aRegisteredNodeNamesTheManagerHoldingItsSession() {
         orphanWatch(java.util.Set.of(), new CopyOnWriteArrayList<>());
         register(A, new Recorder());
