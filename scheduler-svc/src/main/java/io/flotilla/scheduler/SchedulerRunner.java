@@ -66,6 +66,7 @@ public class SchedulerRunner {
         loop = new ControlLoop(new ClusterView(), new Orchestrator(), new TaskScheduler(), new StorePlanApplier(store),
                 System::currentTimeMillis, ControlLoop.Options.defaults().withInFlight(inFlight));
         kafka = new StateEventListener(bootstrap);
+        kafka.prepare(Duration.ofSeconds(5)); // beside the initial list
         watch = new StoreWatchSource(store);
         running = true;
         thread = new Thread(this::run, "scheduler-events");

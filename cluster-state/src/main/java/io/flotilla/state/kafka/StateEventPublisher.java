@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicReference;
 @ApplicationScoped
 public class StateEventPublisher {
     private static final Logger LOG = Logger.getLogger(StateEventPublisher.class);
-    private static final String INDEX_HEADER = "flotilla_index";
+    private static final String INDEX_HEADER = io.flotilla.contracts.Topics.INDEX_HEADER;
 
     @Inject
     RaftStateStore store;

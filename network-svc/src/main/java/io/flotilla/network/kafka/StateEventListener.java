@@ -63,6 +63,9 @@ public final class StateEventListener {
             LOG.infof("following %s from %s (events after index %d)", Topics.STATE_V1, bootstrap, afterIndex);
             while (true) {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
+                    if (alreadyHeld(r, afterIndex)) {
+                        continue;
+                    }
                     StateEvent.Builder b = StateEvent.newBuilder();
                     try {
                         parser.merge(r.value(), b);
@@ -81,5 +84,14 @@ public final class StateEventListener {
             connected = false;
             consumer = null;
         }
+    }
+
+    /**
+     * A record of the history before the initial list (the topic is read from its beginning): skipped by its
+     * index header, without decoding its JSON (tens of microseconds each, the whole history at every start).
+     */
+    static boolean alreadyHeld(ConsumerRecord<String, String> r, long afterIndex) {
+        org.apache.kafka.common.header.Header h = r.headers().lastHeader(Topics.INDEX_HEADER);
+        return h != null && Topics.atOrBelow(h.value(), afterIndex);
     }
 }

@@ -16,6 +16,8 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Follows flotilla.state.v1 (partition 0, from the beginning) into the control loop, dropping events at
@@ -24,10 +26,14 @@ import java.util.Properties;
 public final class StateEventListener {
     private static final Logger LOG = Logger.getLogger(StateEventListener.class);
 
+    private static final TopicPartition PARTITION = new TopicPartition(Topics.STATE_V1, 0);
+
     private final String bootstrap;
     private final JsonFormat.Parser parser = JsonFormat.parser().ignoringUnknownFields();
     private volatile boolean connected;
     private volatile KafkaConsumer<String, String> consumer;
+    /** A consumer made ahead of {@link #follow}, connected already (or failed), or null. */
+    private final AtomicReference<CompletableFuture<KafkaConsumer<String, String>>> prepared = new AtomicReference<>();
 
     public StateEventListener(String bootstrap) {
         this.bootstrap = bootstrap;
@@ -42,13 +48,53 @@ public final class StateEventListener {
         if (c != null) {
             c.wakeup();
         }
+        CompletableFuture<KafkaConsumer<String, String>> p = prepared.getAndSet(null);
+        if (p != null) {
+            p.thenAccept(KafkaConsumer::close);
+        }
     }
 
     /**
-     * Runs in the calling thread until stopped. Throws org.apache.kafka.common.errors.TimeoutException
-     * if the broker cannot be reached within the timeout at start (the caller falls back to Watch).
+     * Makes the consumer and connects it on a thread of its own while the caller lists the store: at a manager's
+     * start on a loaded host the Kafka client's start (loading its classes, its first metadata) took 2-5 s between
+     * the initial list and following the topic, and the first service created after a swarm init waited for it.
      */
-    public void follow(ControlLoop loop, long afterIndex, Duration connectTimeout) {
+    public void prepare(Duration connectTimeout) {
+        CompletableFuture<KafkaConsumer<String, String>> f = new CompletableFuture<>();
+        if (!prepared.compareAndSet(null, f)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            KafkaConsumer<String, String> c = null;
+            try {
+                c = newConsumer();
+                c.beginningOffsets(List.of(PARTITION), connectTimeout);
+                f.complete(c);
+            } catch (RuntimeException e) {
+                if (c != null) {
+                    c.close();
+                }
+                f.completeExceptionally(e);
+            }
+        }, "kafka-client-start");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** The prepared consumer if it connected, else a new one (whose connection follow() tries itself). */
+    private KafkaConsumer<String, String> take() {
+        CompletableFuture<KafkaConsumer<String, String>> f = prepared.getAndSet(null);
+        if (f != null) {
+            try {
+                return f.join();
+            } catch (RuntimeException e) {
+                LOG.debugf("the consumer made ahead did not connect (%s): connecting again", e.toString());
+            }
+        }
+        return newConsumer();
+    }
+
+    private KafkaConsumer<String, String> newConsumer() {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
@@ -56,16 +102,26 @@ public final class StateEventListener {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(props)) {
+        return new KafkaConsumer<>(props);
+    }
+
+    /**
+     * Runs in the calling thread until stopped. Throws org.apache.kafka.common.errors.TimeoutException
+     * if the broker cannot be reached within the timeout at start (the caller falls back to Watch).
+     */
+    public void follow(ControlLoop loop, long afterIndex, Duration connectTimeout) {
+        try (KafkaConsumer<String, String> c = take()) {
             consumer = c;
-            TopicPartition partition = new TopicPartition(Topics.STATE_V1, 0);
-            c.beginningOffsets(List.of(partition), connectTimeout); // throws TimeoutException if unreachable
-            c.assign(List.of(partition));
-            c.seekToBeginning(List.of(partition));
+            c.beginningOffsets(List.of(PARTITION), connectTimeout); // throws TimeoutException if unreachable
+            c.assign(List.of(PARTITION));
+            c.seekToBeginning(List.of(PARTITION));
             connected = true;
             LOG.infof("following %s from %s (events after index %d)", Topics.STATE_V1, bootstrap, afterIndex);
             while (true) {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
+                    if (alreadyHeld(r, afterIndex)) {
+                        continue;
+                    }
                     StateEvent.Builder b = StateEvent.newBuilder();
                     try {
                         parser.merge(r.value(), b);
@@ -84,5 +140,14 @@ public final class StateEventListener {
             connected = false;
             consumer = null;
         }
+    }
+
+    /**
+     * A record of the history before the initial list (the topic is read from its beginning): skipped by its
+     * index header, without decoding its JSON (tens of microseconds each, the whole history at every start).
+     */
+    static boolean alreadyHeld(ConsumerRecord<String, String> r, long afterIndex) {
+        org.apache.kafka.common.header.Header h = r.headers().lastHeader(Topics.INDEX_HEADER);
+        return h != null && Topics.atOrBelow(h.value(), afterIndex);
     }
 }

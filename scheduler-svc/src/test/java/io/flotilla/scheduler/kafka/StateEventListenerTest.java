@@ -1,0 +1,38 @@
+package io.flotilla.scheduler.kafka;
+
+import io.flotilla.contracts.Topics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StateEventListenerTest {
+
+    static ConsumerRecord<String, String> record(String indexHeader) {
+        ConsumerRecord<String, String> r = new ConsumerRecord<>(Topics.STATE_V1, 0, 0, "id", "{not json at all");
+        if (indexHeader != null) {
+            r.headers().add(Topics.INDEX_HEADER, indexHeader.getBytes(StandardCharsets.UTF_8));
+        }
+        return r;
+    }
+
+    @Test
+    void recordsUpToTheInitialListsIndexAreSkippedByTheirHeaderWithoutDecoding() {
+        assertTrue(StateEventListener.alreadyHeld(record("41"), 42));
+        assertTrue(StateEventListener.alreadyHeld(record("42"), 42));
+        assertFalse(StateEventListener.alreadyHeld(record("43"), 42), "a later event is decoded and applied");
+        assertFalse(StateEventListener.alreadyHeld(record("1234567890123"), 42));
+    }
+
+    @Test
+    void aRecordWithoutAUsableIndexHeaderIsJudgedByItsContent() {
+        assertFalse(StateEventListener.alreadyHeld(record(null), 42));
+        assertFalse(StateEventListener.alreadyHeld(record(""), 42));
+        assertFalse(StateEventListener.alreadyHeld(record("4x"), 42));
+        assertFalse(StateEventListener.alreadyHeld(record("-1"), 42));
+        assertFalse(StateEventListener.alreadyHeld(record("99999999999999999999999"), Long.MAX_VALUE), "too long for a long");
+    }
+}
