@@ -7,7 +7,6 @@ import io.flotilla.contracts.v1.Cluster;
 import io.flotilla.contracts.v1.JoinRequest;
 import io.flotilla.contracts.v1.JoinResponse;
 import io.flotilla.contracts.v1.Kind;
-import io.flotilla.contracts.v1.ManagerStatus;
 import io.flotilla.contracts.v1.Meta;
 import io.flotilla.contracts.v1.Node;
 import io.flotilla.contracts.v1.NodeRole;
@@ -15,7 +14,6 @@ import io.flotilla.contracts.v1.NodeSpec;
 import io.flotilla.contracts.v1.NodeState;
 import io.flotilla.contracts.v1.NodeStatus;
 import io.flotilla.contracts.v1.Op;
-import io.flotilla.contracts.v1.Reachability;
 import io.flotilla.contracts.v1.StateEvent;
 import io.flotilla.contracts.v1.StoredObject;
 import io.flotilla.contracts.v1.WatchResponse;
@@ -154,7 +152,7 @@ public final class Membership {
         List<String> out = new ArrayList<>();
         for (Node n : nodes()) {
             if (n.getRole() == NodeRole.ROLE_MANAGER && !n.getStatus().getAddr().isEmpty()) {
-                out.add(n.getStatus().getAddr() + ":2377");
+                out.add(io.flotilla.contracts.ManagerAddress.of(n.getStatus().getAddr()));
             }
         }
         return out;
@@ -298,9 +296,8 @@ public final class Membership {
     static Node inForce(Node n, List<String> members, long nowMs) {
         Node.Builder b = n.toBuilder().setMeta(n.getMeta().toBuilder().setUpdatedAtMs(nowMs));
         if (members.contains(n.getMeta().getId())) {
-            String addr = n.getStatus().getAddr();
-            b.setRole(NodeRole.ROLE_MANAGER).setManagerStatus(ManagerStatus.newBuilder().setRaftId(n.getMeta().getId())
-                    .setAddr(addr.isEmpty() ? "" : addr + ":2377").setReachability(Reachability.REACHABILITY_REACHABLE));
+            b.setRole(NodeRole.ROLE_MANAGER)
+                    .setManagerStatus(NodeStatusWriter.managerStatus(n.getMeta().getId(), n.getStatus().getAddr()));
         } else {
             b.setRole(NodeRole.ROLE_WORKER).clearManagerStatus();
         }

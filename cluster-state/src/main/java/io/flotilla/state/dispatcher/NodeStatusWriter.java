@@ -106,8 +106,9 @@ final class NodeStatusWriter {
         });
     }
 
-    private static ManagerStatus managerStatus(String nodeId, String addr) {
-        return ManagerStatus.newBuilder().setRaftId(nodeId).setAddr(addr.isEmpty() ? "" : addr + ":2377")
+    /** A manager's status: reachable, at its node address's managers' port. */
+    static ManagerStatus managerStatus(String nodeId, String addr) {
+        return ManagerStatus.newBuilder().setRaftId(nodeId).setAddr(io.flotilla.contracts.ManagerAddress.of(addr))
                 .setReachability(Reachability.REACHABILITY_REACHABLE).build();
     }
 

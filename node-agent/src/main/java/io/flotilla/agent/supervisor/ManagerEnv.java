@@ -28,7 +28,7 @@ public final class ManagerEnv {
             new Module("network-svc", 9105),
             new Module("dns-svc", 9106));
 
-    public static final int STORE_PORT = 2377;
+    public static final int STORE_PORT = io.flotilla.contracts.ManagerAddress.PORT;
     public static final int RAFT_PORT = 7946;
 
     /** Variables of the agent's own environment a child must not inherit (they name the agent's ports). */

@@ -29,9 +29,6 @@ public final class RoleFollower implements AutoCloseable {
     private final ManagerControl managers;
     private final SwarmState swarm;
     private final String advertiseAddr;
-    /** The managers' dispatcher (and store) port. */
-    static final int DISPATCHER_PORT = 2377;
-
     /** How long a demoted manager waits for the Raft group to drop it before stopping anyway. */
     static final long REMOVAL_WAIT_MS = 30_000;
 
@@ -119,7 +116,7 @@ public final class RoleFollower implements AutoCloseable {
             int at = m.indexOf('@');
             int colon = m.lastIndexOf(':');
             if (at > 0 && colon > at + 1 && !m.startsWith(nodeId + "@")) {
-                out.add(m.substring(at + 1, colon) + ":" + DISPATCHER_PORT);
+                out.add(io.flotilla.contracts.ManagerAddress.of(m.substring(at + 1, colon)));
             }
         }
         return out;

@@ -51,6 +51,6 @@ public final class ManagerStatuses {
             int colon = raftAddr.lastIndexOf(':');
             host = colon < 0 ? raftAddr : raftAddr.substring(0, colon);
         }
-        return host.isEmpty() ? "" : host + ":2377";
+        return io.flotilla.contracts.ManagerAddress.of(host);
     }
 }
