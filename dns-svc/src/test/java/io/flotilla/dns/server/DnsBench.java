@@ -81,14 +81,33 @@ public final class DnsBench {
             Result r = loop ? loop(target, query, n, seconds) : run(target, query, n, seconds);
             answered += r.answered();
             System.out.printf("%-8d %10.0f %10.1f %10.1f %10d%n", n, r.qps, r.p50 / 1000.0, r.p99 / 1000.0, r.lost);
+            System.out.println("         " + r.detail());
         }
+        long gcs = 0;
+        long gcMillis = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            gcs += gc.getCollectionCount();
+            gcMillis += gc.getCollectionTime();
+        }
+        System.out.printf("tool gc: %d collections, %d ms%n", gcs, gcMillis);
         System.out.printf("answered %d%n", answered); // all queries, warm-up included (CPU per query)
         if (server != null) {
             server.close();
         }
     }
 
-    record Result(double qps, long p50, long p99, long lost, long answered) {
+    /** detail: where the tail is (share over 1 ms, the threads' spread, the tool's wait for a core). */
+    record Result(double qps, long p50, long p99, long lost, long answered, String detail) {
+    }
+
+    /** This thread's time on a core and waiting for one (run queue), in ns: /proc/thread-self/schedstat. */
+    static long[] schedstat() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/schedstat")).trim().split(" ");
+            return new long[]{Long.parseLong(f[0]), Long.parseLong(f[1])};
+        } catch (java.io.IOException | RuntimeException e) {
+            return new long[]{0, 0};
+        }
     }
 
     /**
@@ -112,6 +131,14 @@ public final class DnsBench {
                 buckets[i] += o.buckets[i];
             }
             count += o.count;
+        }
+
+        long over(long nanos) {
+            long n = 0;
+            for (int i = nanos < 1_000_000 ? (int) (nanos / 100) : FINE + (int) ((nanos - 1_000_000) / 10_000); i < buckets.length; i++) {
+                n += buckets[i];
+            }
+            return n;
         }
 
         /** The upper bound of the bucket holding the quantile, in ns. */
@@ -164,17 +191,15 @@ public final class DnsBench {
                 Set<SelectionKey> ready = sel.selectedKeys();
                 for (SelectionKey k : ready) {
                     int i = (Integer) k.attachment();
-                    while (true) {
-                        in.clear();
-                        int got = chs[i].read(in);
-                        if (got <= 0) {
-                            break;
-                        }
-                        if (got >= 2 && ((in.get(0) & 0xff) << 8 | (in.get(1) & 0xff)) == ids[i]) {
-                            h.add(System.nanoTime() - sentAt[i]);
-                            if (System.nanoTime() < end) {
-                                nextId = send(chs[i], out, i, ids, sentAt, nextId);
-                            }
+                    // one read per ready socket: one query in flight on it, so one answer (a second read
+                    // would be a recvfrom failing with EAGAIN per answer); a late one shows up at the next select
+                    in.clear();
+                    int got = chs[i].read(in);
+                    if (got >= 2 && ((in.get(0) & 0xff) << 8 | (in.get(1) & 0xff)) == ids[i]) {
+                        long now = System.nanoTime();
+                        h.add(now - sentAt[i]);
+                        if (now < end) {
+                            nextId = send(chs[i], out, i, ids, sentAt, nextId);
                         }
                     }
                 }
@@ -197,7 +222,10 @@ public final class DnsBench {
                 }
             }
         }
-        return new Result(h.count / (double) seconds, h.quantile(0.5), h.quantile(0.99), lost, h.count);
+        long[] st = schedstat(); // the one thread's, since its start (the warm-up and earlier rows included)
+        return new Result(h.count / (double) seconds, h.quantile(0.5), h.quantile(0.99), lost, h.count,
+                String.format("over 1 ms %.2f%%; tool thread so far: on a core %.1f s, waiting for one %.1f s",
+                        100.0 * h.over(1_000_000) / Math.max(1, h.count), st[0] / 1e9, st[1] / 1e9));
     }
 
     private static int send(DatagramChannel ch, ByteBuffer out, int slot, int[] ids, long[] sentAt, int nextId)
@@ -220,6 +248,8 @@ public final class DnsBench {
     static Result run(InetSocketAddress target, byte[] query, int threads, int seconds) throws Exception {
         Histogram[] hist = new Histogram[threads];
         long[] lost = new long[threads];
+        long[] waited = new long[threads]; // ns in the run queue during the row
+        long[] onCpu = new long[threads];
         DatagramChannel[] channels = new DatagramChannel[threads];
         CountDownLatch done = new CountDownLatch(threads);
         long end = System.nanoTime() + seconds * 1_000_000_000L;
@@ -238,6 +268,7 @@ public final class DnsBench {
                     out.put(query);
                     ByteBuffer in = ByteBuffer.allocateDirect(1500);
                     int id = me << 12;
+                    long[] st0 = schedstat();
                     while (System.nanoTime() < end) {
                         id = (id + 1) & 0xffff;
                         out.put(0, (byte) (id >> 8));
@@ -251,6 +282,9 @@ public final class DnsBench {
                         } while (in.position() < 2 || ((in.get(0) & 0xff) << 8 | (in.get(1) & 0xff)) != id);
                         h.add(System.nanoTime() - t0);
                     }
+                    long[] st1 = schedstat();
+                    onCpu[me] = st1[0] - st0[0];
+                    waited[me] = st1[1] - st0[1];
                 } catch (java.nio.channels.AsynchronousCloseException e) {
                     lost[me]++; // closed at the end while waiting for an answer
                 } catch (Exception e) {
@@ -269,9 +303,24 @@ public final class DnsBench {
             done.await();
         }
         Histogram all = new Histogram();
+        long minP99 = Long.MAX_VALUE;
+        long maxP99 = 0;
+        long minCount = Long.MAX_VALUE;
+        long maxCount = 0;
         for (Histogram h : hist) {
             all.addAll(h);
+            minP99 = Math.min(minP99, h.quantile(0.99));
+            maxP99 = Math.max(maxP99, h.quantile(0.99));
+            minCount = Math.min(minCount, h.count);
+            maxCount = Math.max(maxCount, h.count);
         }
-        return new Result(all.count / (double) seconds, all.quantile(0.5), all.quantile(0.99), Arrays.stream(lost).sum(), all.count);
+        long n = Math.max(1, all.count);
+        String detail = String.format("over 1 ms %.2f%%; threads' p99 %.0f-%.0f us, answers %d-%d; per query: tool on a core "
+                        + "%.1f us, tool waiting for a core %.1f us (mean latency %.1f us)",
+                100.0 * all.over(1_000_000) / n, minP99 / 1000.0, maxP99 / 1000.0, minCount, maxCount,
+                Arrays.stream(onCpu).sum() / 1000.0 / n, Arrays.stream(waited).sum() / 1000.0 / n,
+                threads * seconds * 1e6 / n);
+        return new Result(all.count / (double) seconds, all.quantile(0.5), all.quantile(0.99), Arrays.stream(lost).sum(),
+                all.count, detail);
     }
 }
