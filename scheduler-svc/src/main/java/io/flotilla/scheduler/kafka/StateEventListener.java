@@ -22,11 +22,22 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Follows flotilla.state.v1 (partition 0, from the beginning) into the control loop, dropping events at
  * or below the index of the initial list (the view already has them). Decoding only; the loop does the rest.
+ * <p>
+ * It reads uncommitted records: a record is handed over once the broker has appended it, not after the
+ * publisher's transaction has ended and its markers are written (design/scheduler.md, "Kafka hop"). That is
+ * safe here because every record describes a change the store has committed (the publisher follows the
+ * store's committed history), so an aborted transaction (a fenced or failed leader's) holds changes that
+ * happened, in index order, which the next leader publishes again; the view takes each object's newest
+ * version only (a repeat or an older version changes nothing) and the loop is level-based, so seeing such a
+ * change twice, or earlier, leads to nothing that seeing it once would not. Consumers that drop events by
+ * index alone must read committed records (an aborted transaction may end half-way through an index).
  */
 public final class StateEventListener {
     private static final Logger LOG = Logger.getLogger(StateEventListener.class);
 
     private static final TopicPartition PARTITION = new TopicPartition(Topics.STATE_V1, 0);
+    /** See the class comment: appended records, without waiting for the end of their transaction. */
+    static final String ISOLATION = "read_uncommitted";
 
     private final String bootstrap;
     private final JsonFormat.Parser parser = JsonFormat.parser().ignoringUnknownFields();
@@ -100,7 +111,7 @@ public final class StateEventListener {
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, ISOLATION);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         return new KafkaConsumer<>(props);
     }
