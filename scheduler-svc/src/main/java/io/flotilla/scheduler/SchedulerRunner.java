@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Wires the loop: List nodes, services, tasks and the cluster from the store (the view's snapshot and its
- * index), then follows Kafka from there, or Store.Watch(from_index) when Kafka cannot be reached.
+ * index), then follows the store's Watch from there (flotilla.scheduler.events=watch, the default: the change
+ * reaches the scheduler without the Kafka hop, design/scheduler.md), or Kafka (=kafka), falling back to the
+ * Watch when Kafka cannot be reached.
  * Every manager runs one; they need no leader election because every write is a compare-and-set
  * (see design/scheduler.md).
  */
@@ -49,6 +51,10 @@ public class SchedulerRunner {
     @ConfigProperty(name = "flotilla.scheduler.in-flight", defaultValue = "4")
     int inFlight;
 
+    /** Where the loop's events come from: watch (the store's Watch) or kafka (flotilla.state.v1). */
+    @ConfigProperty(name = "flotilla.scheduler.events", defaultValue = "watch")
+    String events;
+
     /** Runs the loop's code paths over made-up objects before serving ({@link Warmup}). */
     @ConfigProperty(name = "flotilla.scheduler.warm-up", defaultValue = "true")
     boolean warmUp;
@@ -66,7 +72,9 @@ public class SchedulerRunner {
         loop = new ControlLoop(new ClusterView(), new Orchestrator(), new TaskScheduler(), new StorePlanApplier(store),
                 System::currentTimeMillis, ControlLoop.Options.defaults().withInFlight(inFlight));
         kafka = new StateEventListener(bootstrap);
-        kafka.prepare(Duration.ofSeconds(5)); // beside the initial list
+        if (followsKafka()) {
+            kafka.prepare(Duration.ofSeconds(5)); // beside the initial list
+        }
         watch = new StoreWatchSource(store);
         running = true;
         thread = new Thread(this::run, "scheduler-events");
@@ -139,7 +147,15 @@ public class SchedulerRunner {
         return index;
     }
 
+    private boolean followsKafka() {
+        return "kafka".equalsIgnoreCase(events.trim());
+    }
+
     private void followEvents(long index) {
+        if (!followsKafka()) {
+            watch.follow(loop, Math.max(loop.index(), index));
+            throw new IllegalStateException("the store's Watch ended");
+        }
         try {
             kafka.follow(loop, index, Duration.ofSeconds(5));
             return; // stopped

@@ -12,8 +12,8 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * The fallback event source when Kafka cannot be reached: Store.Watch(from_index) over gRPC, in the
- * calling thread, until the stream ends or fails.
+ * The loop's event source (and Kafka's fallback when the scheduler follows Kafka): Store.Watch(from_index)
+ * over gRPC, in the calling thread, until the stream ends or fails.
  */
 public final class StoreWatchSource {
     private static final Logger LOG = Logger.getLogger(StoreWatchSource.class);
