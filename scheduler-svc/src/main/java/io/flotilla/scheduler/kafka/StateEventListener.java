@@ -23,21 +23,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * Follows flotilla.state.v1 (partition 0, from the beginning) into the control loop, dropping events at
  * or below the index of the initial list (the view already has them). Decoding only; the loop does the rest.
  * <p>
- * It reads uncommitted records: a record is handed over once the broker has appended it, not after the
- * publisher's transaction has ended and its markers are written (design/scheduler.md, "Kafka hop"). That is
- * safe here because every record describes a change the store has committed (the publisher follows the
- * store's committed history), so an aborted transaction (a fenced or failed leader's) holds changes that
- * happened, in index order, which the next leader publishes again; the view takes each object's newest
- * version only (a repeat or an older version changes nothing) and the loop is level-based, so seeing such a
- * change twice, or earlier, leads to nothing that seeing it once would not. Consumers that drop events by
- * index alone must read committed records (an aborted transaction may end half-way through an index).
+ * It reads committed records only (design/scheduler.md, "Kafka hop"). Reading uncommitted ones would hand a
+ * record over ~25 ms sooner, but a fenced leader's aborted transaction is published again by the next leader
+ * from an earlier point, so its changes would arrive a second time after newer ones; the view's tombstone of a
+ * deleted object lasts only until the stream has passed the deletion's index, so a replayed create of it
+ * brought the object back and the loop wrote tasks for a deleted service (a harness replay showed it).
  */
 public final class StateEventListener {
     private static final Logger LOG = Logger.getLogger(StateEventListener.class);
 
     private static final TopicPartition PARTITION = new TopicPartition(Topics.STATE_V1, 0);
-    /** See the class comment: appended records, without waiting for the end of their transaction. */
-    static final String ISOLATION = "read_uncommitted";
+    /** See the class comment: records of ended transactions only. */
+    static final String ISOLATION = "read_committed";
 
     private final String bootstrap;
     private final JsonFormat.Parser parser = JsonFormat.parser().ignoringUnknownFields();

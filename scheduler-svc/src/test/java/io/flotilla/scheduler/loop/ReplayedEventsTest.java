@@ -15,9 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The scheduler reads the state topic uncommitted (kafka/StateEventListener): besides the committed stream it
- * sees the records of a fenced leader's aborted transaction, which the next leader publishes again, so a run of
- * committed changes arrives twice, the second time after newer ones. Seeing them again must change nothing.
+ * A run of changes seen again after newer ones (a stream read again from an earlier point) must change nothing
+ * while the objects are still there. (Not so for an object deleted in between once the stream has passed the
+ * deletion: its tombstone is gone, which is why the Kafka consumer reads committed records only.)
  */
 class ReplayedEventsTest {
 
