@@ -64,19 +64,22 @@ public class SchedulerRunner {
     private StoreWatchSource watch;
     private volatile boolean running;
     private boolean warmUpStarted;
+    /** flotilla.scheduler.events=kafka, read at start. */
+    private boolean followsKafka;
     private Thread thread;
 
     void start(@Observes StartupEvent event) {
         if (!enabled) {
             return;
         }
-        if (!followsKafka() && !"watch".equalsIgnoreCase(events.trim())) {
+        followsKafka = "kafka".equalsIgnoreCase(events.trim());
+        if (!followsKafka && !"watch".equalsIgnoreCase(events.trim())) {
             throw new IllegalArgumentException("flotilla.scheduler.events must be watch or kafka, not '" + events + "'");
         }
         loop = new ControlLoop(new ClusterView(), new Orchestrator(), new TaskScheduler(), new StorePlanApplier(store),
                 System::currentTimeMillis, ControlLoop.Options.defaults().withInFlight(inFlight));
         kafka = new StateEventListener(bootstrap);
-        if (followsKafka()) {
+        if (followsKafka) {
             kafka.prepare(Duration.ofSeconds(5)); // beside the initial list
         }
         watch = new StoreWatchSource(store);
@@ -137,7 +140,7 @@ public class SchedulerRunner {
     private void warmUp() {
         long t0 = System.nanoTime();
         try {
-            Warmup.Result r = Warmup.run();
+            Warmup.Result r = Warmup.run(followsKafka);
             LOG.infof("warmed up in %d ms (%d changes, %d placements, none written)",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), r.changes(), r.placed());
         } catch (RuntimeException | LinkageError e) {
@@ -160,12 +163,8 @@ public class SchedulerRunner {
         return index;
     }
 
-    private boolean followsKafka() {
-        return "kafka".equalsIgnoreCase(events.trim());
-    }
-
     private void followEvents(long index) {
-        if (!followsKafka()) {
+        if (!followsKafka) {
             watch.follow(loop, Math.max(loop.index(), index));
             throw new IllegalStateException("the store's Watch ended");
         }

@@ -116,15 +116,9 @@ final class KafkaEvents {
         if (type != null && type.startsWith(TYPE_PREFIX) && !wanted(type.substring(TYPE_PREFIX.length()))) {
             return;
         }
-        String index = header(headers, "flotilla_index");
-        if (index != null) {
-            try {
-                if (Long.parseLong(index) <= afterIndex) {
-                    return;
-                }
-            } catch (NumberFormatException e) {
-                // judged by the content below
-            }
+        Header index = headers == null ? null : headers.lastHeader(Topics.INDEX_HEADER);
+        if (index != null && Topics.atOrBelow(index.value(), afterIndex)) {
+            return; // an absent or unreadable header: judged by the content below
         }
         if (value == null) {
             return;

@@ -58,8 +58,8 @@ import java.util.Map;
  * and sends it back as an event, as the Watch or Kafka would: services created (replicated with a constraint,
  * resources and a host port; global; one waiting for its network), tasks placed, networks allocated, tasks
  * running, a rolling update, a failure and its restart, services deleted. The changes and events also go
- * through the wire encodings the real ones take (protobuf, and the JSON of the Kafka topic). Nothing leaves
- * this process.
+ * through the wire encodings the real ones take (protobuf, and the JSON of the Kafka topic when the scheduler
+ * follows it). Nothing leaves this process.
  */
 public final class Warmup {
     private static final String IMAGE = "warmup:none";
@@ -68,19 +68,22 @@ public final class Warmup {
     private final PretendStore store = new PretendStore();
     private final JsonFormat.Parser json = JsonFormat.parser().ignoringUnknownFields();
     private final JsonFormat.Printer printer = JsonFormat.printer().omittingInsignificantWhitespace();
+    private final boolean viaKafka;
     private long now = 1_000_000;
     private final ControlLoop loop = new ControlLoop(view, new Orchestrator(), new TaskScheduler(), store, () -> now,
             new ControlLoop.Options(0, 1000, 10, 50, 5_000));
 
-    private Warmup() {
+    private Warmup(boolean viaKafka) {
+        this.viaKafka = viaKafka;
     }
 
     /** What a run did: changes the pretend store took, tasks it saw placed on a node. */
     public record Result(long changes, long placed) {
     }
 
-    public static Result run() {
-        return new Warmup().scenario();
+    /** {@code viaKafka}: the events also go through the Kafka topic's JSON (the scheduler follows Kafka). */
+    public static Result run(boolean viaKafka) {
+        return new Warmup(viaKafka).scenario();
     }
 
     private Result scenario() {
@@ -176,15 +179,17 @@ public final class Warmup {
             return;
         }
         try {
-            // the Watch's way (the objects decoded by the view as needed), then Kafka's JSON (repeats: dropped)
+            // the Watch's way (the objects decoded by the view as needed), then Kafka's JSON if followed (repeats: dropped)
             ByteString bytes = WatchResponse.newBuilder().setIndex(store.index).addAllEvents(store.pending).build().toByteString();
             for (EncodedEvent e : EncodedWatch.read(bytes.newCodedInput()).events()) {
                 loop.submit(e);
             }
-            for (StateEvent e : WatchResponse.parseFrom(bytes).getEventsList()) {
-                StateEvent.Builder b = StateEvent.newBuilder();
-                json.merge(printer.print(e), b);
-                loop.submit(b.build());
+            if (viaKafka) {
+                for (StateEvent e : WatchResponse.parseFrom(bytes).getEventsList()) {
+                    StateEvent.Builder b = StateEvent.newBuilder();
+                    json.merge(printer.print(e), b);
+                    loop.submit(b.build());
+                }
             }
         } catch (IOException e) {
             throw new IllegalStateException("warm-up: " + e.getMessage(), e);
