@@ -55,6 +55,8 @@ public final class Dispatcher implements AutoCloseable {
     private final Map<String, Session> sessions = new HashMap<>();          // by node id, guarded by lock
     private final Map<String, Long> ownVersions = new ConcurrentHashMap<>(); // node version after our last READY write
     private final Map<String, Orphan> orphans = new ConcurrentHashMap<>();  // adopted nodes (see adoptOrphans)
+    /** The address of a node whose session here ended, until it registers again or is let go: where it is probed. */
+    private final Map<String, String> endedAddrs = new ConcurrentHashMap<>();
     private volatile long orphansCheckedMs = Long.MIN_VALUE / 2;
     private StateStore.Watch watch;
     private boolean flushScheduled;
@@ -207,8 +209,12 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Looks for nodes silent for the grace period: those whose host does not answer (or whose session is closed),
-     * and those silent past the limit for a live host, are marked DOWN (the liveness loop's step; {@link HostCheck}).
+     * Looks for nodes silent for the grace period: those whose host does not answer, and those silent past the
+     * limit for a live host, are marked DOWN (the liveness loop's step; {@link HostCheck}). A node whose session
+     * here ended is judged the same way at its session's address: an agent that dropped a slow manager's session
+     * and registers again (on a loaded host: three seconds without an answer, then a registration that takes
+     * seconds more) is not declared down while its host answers, which had every task of a 50-replica create
+     * replaced when the agents gave up on their loaded manager at once.
      */
     void checkLiveness() {
         long now = clock.getAsLong();
@@ -241,13 +247,20 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    /** Where a silent node's host is asked: its session's address here, else the stored one of an orphan, else "". */
+    /**
+     * Where a silent node's host is asked: its session's address here (open, or the last one that ended), else the
+     * stored one of an orphan, else "".
+     */
     private String probeAddress(String nodeId) {
         synchronized (lock) {
             Session s = sessions.get(nodeId);
             if (s != null && s.open) {
                 return s.addr;
             }
+        }
+        String ended = endedAddrs.get(nodeId);
+        if (ended != null) {
+            return ended;
         }
         Orphan o = orphans.get(nodeId);
         return o == null ? "" : o.addr();
@@ -283,6 +296,7 @@ public final class Dispatcher implements AutoCloseable {
                         orphan == null ? "" : "; its session was with " + orphan.manager() + ", gone");
             } else if (result == NodeStatusWriter.DownResult.GONE || result == NodeStatusWriter.DownResult.MOVED) {
                 orphans.remove(nodeId);
+                endedAddrs.remove(nodeId);
                 LOG.infof("node %s: %s, no longer watched here", nodeId,
                         result == NodeStatusWriter.DownResult.GONE ? "removed" : "session moved to another manager");
                 liveness.forget(nodeId);
@@ -525,6 +539,7 @@ public final class Dispatcher implements AutoCloseable {
                     return;
                 }
                 replaced = sessions.put(nodeId, this);
+                endedAddrs.remove(nodeId);
                 if (index.ready()) {
                     dirty.add(nodeId);
                 }
@@ -615,11 +630,16 @@ public final class Dispatcher implements AutoCloseable {
             }
         }
 
-        /** The stream ended (cleanly or not): stop sending. The node goes DOWN only by the grace period. */
+        /**
+         * The stream ended (cleanly or not): stop sending. The node goes DOWN only by the grace period (or, while
+         * its host answers, the limit: {@link #checkLiveness}).
+         */
         public void close() {
             open = false;
             synchronized (lock) {
-                sessions.remove(nodeId, this);
+                if (sessions.remove(nodeId, this)) {
+                    endedAddrs.put(nodeId, addr);
+                }
             }
         }
 

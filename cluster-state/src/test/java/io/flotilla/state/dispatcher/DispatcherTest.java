@@ -356,6 +356,50 @@ class DispatcherTest {
     }
 
     @Test
+    void aNodeWhoseSessionEndedIsProbedAtItsAddressAndStaysUpWhileItsHostAnswers() {
+        dispatcher.close();
+        java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HostCheck hosts = new HostCheck(addr -> {
+            asked.add(addr);
+            return java.util.concurrent.CompletableFuture.completedFuture("10.0.0.1".equals(addr));
+        }, 5000, 500);
+        dispatcher = new Dispatcher(store, new DispatcherConfig(500, 1500, 10, 2, true, 10), executor, clock::get, hosts);
+        Dispatcher.Session a = register(A, "10.0.0.1", new Recorder());
+        Dispatcher.Session b = register(B, "10.0.0.2", new Recorder());
+        Dispatcher.Session c = register(C, "10.0.0.3", new Recorder());
+        // A's and B's agents gave up on this (slow) manager and ended their streams; A's host answers, B's does not
+        a.close();
+        b.close();
+
+        for (int t = 500; t <= 3000; t += 500) {
+            clock.addAndGet(500);
+            c.heartbeat(0);
+            dispatcher.checkLiveness();
+            assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState(), "A after " + t + " ms");
+            assertEquals(t < 1500 ? NodeState.NODE_READY : NodeState.NODE_DOWN, store.node(B).orElseThrow().getStatus().getState(),
+                    "B after " + t + " ms: its host does not answer");
+        }
+        assertTrue(asked.contains("10.0.0.1") && asked.contains("10.0.0.2"), "both asked at their sessions' addresses: " + asked);
+
+        Dispatcher.Session again = register(A, "10.0.0.1", new Recorder()); // A's agent registers again
+        for (int t = 0; t < 6000; t += 500) {
+            clock.addAndGet(500);
+            c.heartbeat(0);
+            again.heartbeat(0);
+            dispatcher.checkLiveness();
+        }
+        assertEquals(NodeState.NODE_READY, store.node(A).orElseThrow().getStatus().getState(), "A never went down");
+
+        again.close(); // and then it is gone for good (its host still answers): down at the limit
+        for (int t = 500; t <= 5500; t += 500) {
+            clock.addAndGet(500);
+            c.heartbeat(0);
+            dispatcher.checkLiveness();
+        }
+        assertEquals(NodeState.NODE_DOWN, store.node(A).orElseThrow().getStatus().getState(), "A silent past the limit");
+    }
+
+    @Test
     void aProbeThatNeverAnswersCountsAsNoAnswer() throws Exception {
         dispatcher.close();
         HostCheck hung = new HostCheck(addr -> new java.util.concurrent.CompletableFuture<>(), 5000, 500);

@@ -201,7 +201,7 @@ public final class SessionClient implements AutoCloseable {
             String addr = rotation.get(Math.floorMod(pos, rotation.size()));
             Outcome o;
             try {
-                o = runOnce(t, addr, g);
+                o = runOnce(t, addr, g, rotation);
             } catch (RuntimeException e) {
                 LOG.warnf("session with %s failed: %s", addr, e.toString());
                 o = new Outcome(false, List.of());
@@ -237,7 +237,36 @@ public final class SessionClient implements AutoCloseable {
 
     private record Outcome(boolean started, List<String> managers) {}
 
-    private Outcome runOnce(Target t, String addr, long g) {
+    /**
+     * How long a silent manager is waited for when no other manager is known (those its SessionStarted names, else
+     * the swarm state's), in manager timeouts.
+     */
+    static final int SOLE_MANAGER_PATIENCE = 4;
+
+    /**
+     * How long the manager at {@code addr} may be silent before its session (or a registration's answer) is given
+     * up: the timeout when another manager is known to move to; when it is the only one,
+     * {@link #SOLE_MANAGER_PATIENCE} times that.
+     * Dropping the one manager's session gains nothing (the registration goes to it again, and on a loaded host
+     * takes seconds more), and had the nodes of a one-manager swarm all drop theirs at once while the machine
+     * started 50 containers: silent from the manager's side, they were declared down and their tasks replaced.
+     * A manager that is really gone ends the stream (a restart) or stays silent past the longer limit.
+     */
+    static long silenceLimit(long timeoutMs, List<String> managers, String addr) {
+        return elsewhere(managers, addr) ? timeoutMs : timeoutMs * SOLE_MANAGER_PATIENCE;
+    }
+
+    /** Whether a manager other than {@code addr} is known. */
+    static boolean elsewhere(List<String> managers, String addr) {
+        for (String m : managers) {
+            if (!m.equals(addr)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Outcome runOnce(Target t, String addr, long g, List<String> rotation) {
         ManagedChannel channel = channels.apply(addr);
         BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
         Stream stream = new Stream(inbox);
@@ -248,11 +277,13 @@ public final class SessionClient implements AutoCloseable {
             stream.send(AgentMessage.newBuilder().setRegister(Register.newBuilder().setNodeId(t.nodeId)
                     .setDescription(description.get()).setAddr(settings.advertiseAddr())).build());
             long now = System.currentTimeMillis();
-            long registerBy = now + settings.registerTimeoutMs();
+            long registering = now;
+            long registerBy = now + silenceLimit(settings.registerTimeoutMs(), rotation, addr);
             long period = 500;
             long timeout = 0;
             long lastHeard = now;
             long nextBeat = Long.MAX_VALUE;
+            boolean waitLogged = false;
             while (true) {
                 synchronized (monitor) {
                     if (closed || generation != g) {
@@ -262,20 +293,27 @@ public final class SessionClient implements AutoCloseable {
                 }
                 now = System.currentTimeMillis();
                 if (!started && now >= registerBy) {
-                    LOG.infof("manager %s: no session after %d ms", addr, settings.registerTimeoutMs());
+                    LOG.infof("manager %s: no session after %d ms", addr, now - registering);
                     stream.cancel("register timed out");
                     return new Outcome(false, managers);
                 }
-                if (started && now - lastHeard >= timeout) {
-                    LOG.warnf("manager %s: silent for %d ms, trying another", addr, now - lastHeard);
+                long limit = silenceLimit(timeout, managers.isEmpty() ? rotation : managers, addr);
+                if (started && now - lastHeard >= limit) {
+                    LOG.warnf("manager %s: silent for %d ms, trying %s", addr, now - lastHeard,
+                            elsewhere(managers.isEmpty() ? rotation : managers, addr) ? "another" : "it again");
                     stream.cancel("manager silent");
                     return new Outcome(true, managers);
+                }
+                if (started && now - lastHeard >= timeout && !waitLogged) {
+                    waitLogged = true;
+                    LOG.infof("manager %s: silent for %d ms, but no other manager is known: the session is kept",
+                            addr, now - lastHeard);
                 }
                 if (started && now >= nextBeat) {
                     stream.send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentAtMs(now)).build());
                     nextBeat = now + period;
                 }
-                long wake = Math.min(started ? Math.min(nextBeat, lastHeard + timeout) : registerBy, now + 100);
+                long wake = Math.min(started ? Math.min(nextBeat, lastHeard + limit) : registerBy, now + 100);
                 Object ev;
                 try {
                     ev = inbox.poll(Math.max(1, wake - now), TimeUnit.MILLISECONDS);
@@ -304,6 +342,7 @@ public final class SessionClient implements AutoCloseable {
                     continue;
                 }
                 lastHeard = System.currentTimeMillis();
+                waitLogged = false;
                 if (m.hasStarted()) {
                     if (!m.getStarted().getCertificatePem().isEmpty()) {
                         try {

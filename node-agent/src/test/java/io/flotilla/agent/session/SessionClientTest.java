@@ -280,6 +280,31 @@ class SessionClientTest {
     }
 
     @Test
+    void theOnlyManagerIsWaitedForLongerBeforeItsSessionIsDropped() throws Exception {
+        FakeManager only = manager();
+        startClient(swarm(true, List.of(only.addr())), 200);
+        await("the session", () -> only.count(AgentMessage.MsgCase.HEARTBEAT) >= 1);
+
+        only.answerHeartbeats = false; // slow, not gone: nowhere else to go, so the session is kept past the timeout
+        Thread.sleep(500);
+        assertEquals(1, only.count(AgentMessage.MsgCase.REGISTER), "no new registration after 500 ms of silence");
+        assertEquals(1, client.sessionsStarted());
+        only.answerHeartbeats = true;
+        Thread.sleep(400);
+        assertEquals(1, only.count(AgentMessage.MsgCase.REGISTER), "the same session goes on once it answers");
+
+        only.answerHeartbeats = false; // silent past four timeouts: dropped and registered again
+        await("a new registration", () -> only.count(AgentMessage.MsgCase.REGISTER) == 2);
+    }
+
+    @Test
+    void theSilenceLimitIsTheTimeoutOnlyWhenAnotherManagerIsKnown() {
+        assertEquals(3000, SessionClient.silenceLimit(3000, List.of("a:2377", "b:2377"), "a:2377"));
+        assertEquals(12000, SessionClient.silenceLimit(3000, List.of("a:2377"), "a:2377"));
+        assertEquals(12000, SessionClient.silenceLimit(3000, List.of(), "a:2377"));
+    }
+
+    @Test
     void noSessionUnlessMemberAndNoneAfterLeaving() throws Exception {
         FakeManager m = manager();
         SwarmState swarm = swarm(false, List.of(m.addr()));
