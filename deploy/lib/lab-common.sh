@@ -14,7 +14,8 @@ LAB_FIRST_OCTET=60
 LAB_HOSTS_FILE=$LAB_RUN/hosts        # names of the hosts the lab was brought up with
 LAB_CGROUP_PARENT=/flotilla-lab      # containers of host H go under $LAB_CGROUP_PARENT/H
 LAB_IMAGES=(kalise/nodejs-web-app:latest busybox:latest)
-LAB_JAVA_OPTS=${LAB_JAVA_OPTS:-"-Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k"}
+# every lab JVM (agents, and through them the manager services); MetaspaceSize: node-agent application.properties
+LAB_JAVA_OPTS=${LAB_JAVA_OPTS:-"-Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:MetaspaceSize=64m"}
 LAB_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 log() { printf '%s lab: %s\n' "$(date +%T)" "$*" >&2; }

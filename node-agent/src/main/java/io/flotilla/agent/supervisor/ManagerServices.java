@@ -54,6 +54,15 @@ public class ManagerServices implements ManagerControl {
     /** dns-svc's threads that answer queries (its DnsServer names them so): the only ones above the agent's priority. */
     static final String DNS_RECEIVERS = "dns-(udp|tcp)-.*";
 
+    /**
+     * cluster-state's threads that take in the agents' heartbeats and answer them (the gRPC server's event loops,
+     * the dispatcher's liveness loop and its host probes): above the agent's priority once it is ready.
+     */
+    static final String STORE_HEARTBEATS = "vert\\.x-eventloo.*|flotilla-dispat.*|flotilla-host-p.*";
+
+    // cluster-state's niceness for those threads (0: as the others): heartbeats must not wait behind the tasks' starts
+    @ConfigProperty(name = "flotilla.cluster-state.nice", defaultValue = "-5")
+    int storeNice;
     // dns-svc's niceness for its receivers (0: as the others): the tasks' lookups should not wait behind the tasks' own work
     @ConfigProperty(name = "flotilla.dns-svc.nice", defaultValue = "-5")
     int dnsNice;
@@ -101,6 +110,9 @@ public class ManagerServices implements ManagerControl {
      * (10) and get their niceness once ready: the five JVMs' starts shared two cores, and the init's answer
      * waited for all of them. When the module's build wrote a
      * class data sharing archive, every service starts with it, in its quarkus-app directory ({@link ClassDataSharing}).
+     * cluster-state's heartbeat threads ({@link #STORE_HEARTBEATS}) get {@code flotilla.cluster-state.nice} (-5) once
+     * it is ready: on a swarm just initialised, while the machine started a 50-replica create's containers (load
+     * 12-19 on 2 cores), heartbeats were taken in up to 9 s after they were sent, and nodes were declared down.
      */
     Supervisor.Command command(ManagerEnv.Module m) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -120,13 +132,15 @@ public class ManagerServices implements ManagerControl {
         });
         argv.add("-jar");
         argv.add(jar);
-        int ready = dns ? dnsNice : 0;
+        boolean store = m.name().equals("cluster-state");
+        int ready = dns ? dnsNice : store ? storeNice : 0;
         int start = background(m) ? backgroundNice : 0;
         if (start != 0) {
             argv.addAll(0, List.of("nice", "-n", Integer.toString(start)));
         }
         return new Supervisor.Command(argv, jar, ready == start ? null
-                : dns ? new ReadyPriority(ready, m.httpPort(), DNS_RECEIVERS) : new ReadyPriority(ready, m.httpPort()));
+                : dns ? new ReadyPriority(ready, m.httpPort(), DNS_RECEIVERS)
+                : store ? new ReadyPriority(ready, m.httpPort(), STORE_HEARTBEATS) : new ReadyPriority(ready, m.httpPort()));
     }
 
     /** Not needed to answer a swarm init: the store and the gateway are. */

@@ -22,6 +22,7 @@ class ManagerServicesTest {
         s.home = "/opt/flotilla";
         s.javaOpts = javaOpts;
         s.dnsNice = dnsNice;
+        s.storeNice = -5;
         s.backgroundNice = backgroundNice;
         return s;
     }
@@ -51,8 +52,13 @@ class ManagerServicesTest {
         for (String m : List.of("cluster-state", "api-gateway")) {
             Supervisor.Command c = s.command(new ManagerEnv.Module(m, 9102));
             assertEquals(java, c.argv().get(0), m + " starts at the agent's priority");
-            assertNull(c.whenReady());
         }
+        assertNull(s.command(new ManagerEnv.Module("api-gateway", 9103)).whenReady());
+        // the store's heartbeat threads above the agent's once it is ready
+        assertEquals(new ReadyPriority(-5, 9102, ManagerServices.STORE_HEARTBEATS),
+                s.command(new ManagerEnv.Module("cluster-state", 9102)).whenReady());
+        s.storeNice = 0;
+        assertNull(s.command(new ManagerEnv.Module("cluster-state", 9102)).whenReady());
         for (String m : List.of("scheduler-svc", "network-svc")) {
             Supervisor.Command c = s.command(new ManagerEnv.Module(m, 9104));
             assertEquals(List.of("nice", "-n", "10", java), c.argv().subList(0, 4), m);

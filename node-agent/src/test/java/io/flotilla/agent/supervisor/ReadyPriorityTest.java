@@ -102,6 +102,12 @@ class ReadyPriorityTest {
         assertEquals(0, dns.niceFor("dns-state-event"), "the state feed runs as the agent");
         assertEquals(0, dns.niceFor("kafka-coordinat"));
         assertEquals(0, dns.niceFor("C2 CompilerThre"));
+        ReadyPriority store = new ReadyPriority(-5, 1, ManagerServices.STORE_HEARTBEATS);
+        assertEquals(-5, store.niceFor("vert.x-eventloo"), "the gRPC server's event loops take the heartbeats");
+        assertEquals(-5, store.niceFor("flotilla-dispat"));
+        assertEquals(-5, store.niceFor("flotilla-host-p"));
+        assertEquals(0, store.niceFor("runner-1"));
+        assertEquals(0, store.niceFor("kafka-producer-"));
         ReadyPriority background = new ReadyPriority(0, 1);
         assertEquals(0, background.niceFor("executor-threa"));
         ReadyPriority lower = new ReadyPriority(7, 1);
