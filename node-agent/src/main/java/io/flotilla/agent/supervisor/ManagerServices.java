@@ -106,7 +106,7 @@ public class ManagerServices implements ManagerControl {
      * on 2 cores 38-44k -> 55-81k q/s, p99 0.17-0.29 -> 0.11-0.19 ms); its other threads (the state feed) run at
      * the agent's priority ({@link #DNS_RECEIVERS}). Not from its start: a JVM starting at
      * -5 took the cores from the host's agent and tasks ({@link ReadyPriority}). The services a swarm init does
-     * not wait for (all but cluster-state and api-gateway) start at {@code flotilla.supervisor.background-nice}
+     * not wait for (all but cluster-state and api-gateway), except scheduler-svc ({@link #background}), start at {@code flotilla.supervisor.background-nice}
      * (10) and get their niceness once ready: the five JVMs' starts shared two cores, and the init's answer
      * waited for all of them. When the module's build wrote a
      * class data sharing archive, every service starts with it, in its quarkus-app directory ({@link ClassDataSharing}).
@@ -143,9 +143,14 @@ public class ManagerServices implements ManagerControl {
                 : store ? new ReadyPriority(ready, m.httpPort(), STORE_HEARTBEATS) : new ReadyPriority(ready, m.httpPort()));
     }
 
-    /** Not needed to answer a swarm init: the store and the gateway are. */
+    /**
+     * Started at the background niceness: the services that neither a swarm init waits for (the store and the
+     * gateway) nor the first service create does. scheduler-svc is not one: started at 10 beside the others, it was
+     * ready 6-10 s after the init's answer, and a `service create` right after the joins had its task 4.3-5.2 s
+     * after the command (lab, load 7-9).
+     */
     static boolean background(ManagerEnv.Module m) {
-        return !m.name().equals("cluster-state") && !m.name().equals("api-gateway");
+        return !m.name().equals("cluster-state") && !m.name().equals("api-gateway") && !m.name().equals("scheduler-svc");
     }
 
     void onStart(@Observes @Priority(10) StartupEvent event) {

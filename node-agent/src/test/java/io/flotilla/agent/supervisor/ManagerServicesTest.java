@@ -59,18 +59,19 @@ class ManagerServicesTest {
                 s.command(new ManagerEnv.Module("cluster-state", 9102)).whenReady());
         s.storeNice = 0;
         assertNull(s.command(new ManagerEnv.Module("cluster-state", 9102)).whenReady());
-        for (String m : List.of("scheduler-svc", "network-svc")) {
-            Supervisor.Command c = s.command(new ManagerEnv.Module(m, 9104));
-            assertEquals(List.of("nice", "-n", "10", java), c.argv().subList(0, 4), m);
-            assertEquals(new ReadyPriority(0, 9104), c.whenReady(), m + " back to the agent's once ready");
-        }
+        Supervisor.Command network = s.command(new ManagerEnv.Module("network-svc", 9105));
+        assertEquals(List.of("nice", "-n", "10", java), network.argv().subList(0, 4));
+        assertEquals(new ReadyPriority(0, 9105), network.whenReady(), "back to the agent's once ready");
+        // the first service create needs the scheduler: it starts at the agent's priority
+        assertEquals(java, s.command(new ManagerEnv.Module("scheduler-svc", 9104)).argv().get(0));
+        assertNull(s.command(new ManagerEnv.Module("scheduler-svc", 9104)).whenReady());
         Supervisor.Command dns = s.command(new ManagerEnv.Module("dns-svc", 9106));
         assertEquals(List.of("nice", "-n", "10", java), dns.argv().subList(0, 4));
         assertEquals(new ReadyPriority(-5, 9106, ManagerServices.DNS_RECEIVERS), dns.whenReady());
 
         s.backgroundNice = 0;
-        assertEquals(java, s.command(new ManagerEnv.Module("scheduler-svc", 9104)).argv().get(0));
-        assertNull(s.command(new ManagerEnv.Module("scheduler-svc", 9104)).whenReady());
+        assertEquals(java, s.command(new ManagerEnv.Module("network-svc", 9105)).argv().get(0));
+        assertNull(s.command(new ManagerEnv.Module("network-svc", 9105)).whenReady());
     }
 
     @Test
