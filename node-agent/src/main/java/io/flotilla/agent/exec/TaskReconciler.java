@@ -64,6 +64,13 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
     private final Executor stopper;
     private final KeyedWorkQueue queue;
     private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+    /**
+     * A task's image reference that the engine knows only in another form (a digest-pinned reference of an image
+     * made here: its name and tag) -> that form, so that the next task's create goes straight to it. Each task's
+     * create was first refused ("No such image") and then made after two image lookups: three engine calls more
+     * on every container's path, a replacement's included.
+     */
+    private final Map<String, String> localForms = new ConcurrentHashMap<>();
     private volatile Map<String, Task> assignment;
     private volatile Consumer<TaskStatusUpdate> sink = u -> { };
 
@@ -341,10 +348,12 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
             report(t, TaskStatuses.preparing(clock.getAsLong()));
         }
         ContainerConfig config = TaskContainers.configFor(task, nodeId.get(), networking.networkMode(task));
+        String image = config.image();
+        String known = localForms.get(image);
         String containerId;
         long t0 = System.nanoTime();
         try {
-            containerId = runtime.create(config);
+            containerId = runtime.create(known == null ? config : config.withImage(known));
         } catch (NameInUseException e) {
             // made before (see observe): carry on with the task's own container, or reject if the name is another's
             Optional<ObservedContainer> existing = runtime.findByTask(t.taskId);
@@ -355,14 +364,21 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
             t.containerId = existing.get().id();
             return existing.get();
         } catch (ImageNotFoundException e) {
-            // maybe a digest-pinned reference to an image made here: the runtime may know a local form
-            Optional<String> local = runtime.localImage(config.image());
-            if (local.isEmpty() || local.get().equals(config.image())) {
-                report(t, TaskStatuses.noSuchImage(clock.getAsLong(), config.image()));
+            // maybe a digest-pinned reference to an image made here: the runtime may know a local form (and the
+            // one known before may be gone)
+            if (known != null) {
+                localForms.remove(image, known);
+            }
+            Optional<String> local = runtime.localImage(image);
+            if (local.isEmpty() || known == null && local.get().equals(image)) {
+                report(t, TaskStatuses.noSuchImage(clock.getAsLong(), image));
                 return null;
             }
             try {
                 containerId = runtime.create(config.withImage(local.get()));
+                if (!local.get().equals(image)) {
+                    localForms.put(image, local.get());
+                }
             } catch (ContainerRuntimeException again) {
                 report(t, TaskStatuses.rejected(clock.getAsLong(), again.getMessage()));
                 return null;

@@ -33,6 +33,8 @@ final class InMemoryRuntime implements ContainerRuntime {
     final Set<String> images = ConcurrentHashMap.newKeySet();
     final Map<String, Box> containers = new LinkedHashMap<>();
     int creates;
+    /** Creates refused for a missing image. */
+    int refusedCreates;
     private int next = 1;
 
     @Override
@@ -77,6 +79,7 @@ final class InMemoryRuntime implements ContainerRuntime {
             }
         }
         if (!images.contains(config.image())) {
+            refusedCreates++;
             throw new ImageNotFoundException("No such image: " + config.image(), null);
         }
         creates++;

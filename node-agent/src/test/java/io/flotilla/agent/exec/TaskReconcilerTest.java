@@ -111,6 +111,31 @@ class TaskReconcilerTest {
     }
 
     @Test
+    void theLocalFormOfADigestPinnedReferenceIsRememberedForTheNextTasks() {
+        Task first = Tasks.task("t3", "web", 1, "img:1@sha256:0123", TaskState.TASK_RUNNING);
+        executor.reconcile(List.of(first));
+        await(() -> lastState("t3") == TaskState.TASK_RUNNING);
+        assertEquals(1, engine.refusedCreates, "the first task's create tried the pinned reference");
+
+        Task second = Tasks.task("t4", "web", 2, "img:1@sha256:0123", TaskState.TASK_RUNNING);
+        executor.reconcile(List.of(first, second));
+        await(() -> lastState("t4") == TaskState.TASK_RUNNING);
+        assertEquals("img:1", engine.byName("web.2.t4").config.image());
+        assertEquals(1, engine.refusedCreates, "the second went straight to the local form");
+
+        engine.images.remove("img:1"); // the local image is gone: the next task is rejected as for any missing image
+        Task third = Tasks.task("t5", "web", 3, "img:1@sha256:0123", TaskState.TASK_RUNNING);
+        executor.reconcile(List.of(first, second, third));
+        await(() -> lastState("t5") == TaskState.TASK_REJECTED);
+        assertEquals("No such image: img:1@sha256:0123", last("t5").getStatus().getErr());
+        engine.images.add("img:1@sha256:0123"); // and a pinned one made later is used as it is
+        Task fourth = Tasks.task("t6", "web", 4, "img:1@sha256:0123", TaskState.TASK_RUNNING);
+        executor.reconcile(List.of(first, second, third, fourth));
+        await(() -> lastState("t6") == TaskState.TASK_RUNNING);
+        assertEquals("img:1@sha256:0123", engine.byName("web.4.t6").config.image());
+    }
+
+    @Test
     void deathWhileDesiredRunningFailsWithTheExitCode() {
         executor.reconcile(List.of(web));
         await(() -> lastState("t1") == TaskState.TASK_RUNNING);
