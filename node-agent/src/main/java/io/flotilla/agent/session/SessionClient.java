@@ -297,10 +297,11 @@ public final class SessionClient implements AutoCloseable {
                     stream.cancel("register timed out");
                     return new Outcome(false, managers);
                 }
-                long limit = silenceLimit(timeout, managers.isEmpty() ? rotation : managers, addr);
+                List<String> known = managers.isEmpty() ? rotation : managers;
+                long limit = silenceLimit(timeout, known, addr);
                 if (started && now - lastHeard >= limit) {
                     LOG.warnf("manager %s: silent for %d ms, trying %s", addr, now - lastHeard,
-                            elsewhere(managers.isEmpty() ? rotation : managers, addr) ? "another" : "it again");
+                            elsewhere(known, addr) ? "another" : "it again");
                     stream.cancel("manager silent");
                     return new Outcome(true, managers);
                 }

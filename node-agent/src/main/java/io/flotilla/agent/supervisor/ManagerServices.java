@@ -105,10 +105,10 @@ public class ManagerServices implements ManagerControl {
      * answer in ~12 us, and behind runnable task threads a query waited for a core (with 4 client threads
      * on 2 cores 38-44k -> 55-81k q/s, p99 0.17-0.29 -> 0.11-0.19 ms); its other threads (the state feed) run at
      * the agent's priority ({@link #DNS_RECEIVERS}). Not from its start: a JVM starting at
-     * -5 took the cores from the host's agent and tasks ({@link ReadyPriority}). The services a swarm init does
-     * not wait for (all but cluster-state and api-gateway), except scheduler-svc ({@link #background}), start at {@code flotilla.supervisor.background-nice}
-     * (10) and get their niceness once ready: the five JVMs' starts shared two cores, and the init's answer
-     * waited for all of them. When the module's build wrote a
+     * -5 took the cores from the host's agent and tasks ({@link ReadyPriority}). The services that neither a swarm
+     * init nor the first service create waits for (network-svc, dns-svc: {@link #background}) start at
+     * {@code flotilla.supervisor.background-nice} (10) and get their niceness once ready: the five JVMs' starts
+     * shared two cores, and the init's answer waited for all of them. When the module's build wrote a
      * class data sharing archive, every service starts with it, in its quarkus-app directory ({@link ClassDataSharing}).
      * cluster-state's heartbeat threads ({@link #STORE_HEARTBEATS}) get {@code flotilla.cluster-state.nice} (-5) once
      * it is ready: on a swarm just initialised, while the machine started a 50-replica create's containers (load
