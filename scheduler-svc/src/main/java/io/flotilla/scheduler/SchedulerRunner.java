@@ -78,8 +78,8 @@ public class SchedulerRunner {
         }
         loop = new ControlLoop(new ClusterView(), new Orchestrator(), new TaskScheduler(), new StorePlanApplier(store),
                 System::currentTimeMillis, ControlLoop.Options.defaults().withInFlight(inFlight));
-        kafka = new StateEventListener(bootstrap);
-        if (followsKafka) {
+        if (followsKafka) { // no Kafka consumer (nor its JSON parser) is made for the Watch
+            kafka = new StateEventListener(bootstrap);
             kafka.prepare(Duration.ofSeconds(5)); // beside the initial list
         }
         watch = new StoreWatchSource(store);
@@ -187,7 +187,7 @@ public class SchedulerRunner {
     }
 
     public boolean ready() {
-        return loop != null && loop.loaded() && (kafka.connected() || watch.connected());
+        return loop != null && loop.loaded() && (kafka != null && kafka.connected() || watch.connected());
     }
 
     public ControlLoop loop() {

@@ -147,13 +147,12 @@ public class ManagerServices implements ManagerControl {
         argv.add(jar);
         boolean store = m.name().equals("cluster-state");
         int ready = dns ? dnsNice : store ? storeNice : 0;
+        String favoured = dns ? DNS_RECEIVERS : store ? STORE_HEARTBEATS : ".*";
         int start = background(m) ? backgroundNice : 0;
         if (start != 0) {
             argv.addAll(0, List.of("nice", "-n", Integer.toString(start)));
         }
-        return new Supervisor.Command(argv, jar, ready == start ? null
-                : dns ? new ReadyPriority(ready, m.httpPort(), DNS_RECEIVERS)
-                : store ? new ReadyPriority(ready, m.httpPort(), STORE_HEARTBEATS) : new ReadyPriority(ready, m.httpPort()));
+        return new Supervisor.Command(argv, jar, ready == start ? null : new ReadyPriority(ready, m.httpPort(), favoured));
     }
 
     /**

@@ -66,15 +66,18 @@ public final class Warmup {
 
     private final ClusterView view = new ClusterView();
     private final PretendStore store = new PretendStore();
-    private final JsonFormat.Parser json = JsonFormat.parser().ignoringUnknownFields();
-    private final JsonFormat.Printer printer = JsonFormat.printer().omittingInsignificantWhitespace();
     private final boolean viaKafka;
+    /** The Kafka topic's JSON, only when the events go through it ({@code viaKafka}). */
+    private final JsonFormat.Parser json;
+    private final JsonFormat.Printer printer;
     private long now = 1_000_000;
     private final ControlLoop loop = new ControlLoop(view, new Orchestrator(), new TaskScheduler(), store, () -> now,
             new ControlLoop.Options(0, 1000, 10, 50, 5_000));
 
     private Warmup(boolean viaKafka) {
         this.viaKafka = viaKafka;
+        this.json = viaKafka ? JsonFormat.parser().ignoringUnknownFields() : null;
+        this.printer = viaKafka ? JsonFormat.printer().omittingInsignificantWhitespace() : null;
     }
 
     /** What a run did: changes the pretend store took, tasks it saw placed on a node. */
