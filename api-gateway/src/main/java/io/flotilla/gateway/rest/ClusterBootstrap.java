@@ -11,7 +11,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Ensures the Cluster object at start, in the background and with retries (the store may start after
- * the gateway); {@code GET /swarm} ensures it again before it answers.
+ * the gateway); {@code GET /swarm} ensures it again before it answers. Then, once, the {@link WarmUp}'s requests
+ * to this gateway over loopback.
  */
 @ApplicationScoped
 public class ClusterBootstrap {
@@ -21,6 +22,10 @@ public class ClusterBootstrap {
     ClusterService clusters;
     @ConfigProperty(name = "flotilla.cluster.ensure-at-start", defaultValue = "true")
     boolean enabled;
+    @ConfigProperty(name = "flotilla.gateway.warm-up", defaultValue = "true")
+    boolean warmUp;
+    @ConfigProperty(name = "quarkus.http.port")
+    int port;
 
     private volatile boolean stopping;
     private Thread worker;
@@ -47,6 +52,9 @@ public class ClusterBootstrap {
             try {
                 var c = clusters.ensure();
                 LOG.infof("cluster %s ready (version %d)", c.getMeta().getId(), c.getMeta().getVersion());
+                if (warmUp && !stopping) {
+                    WarmUp.run("http://127.0.0.1:" + port);
+                }
                 return;
             } catch (RuntimeException e) {
                 LOG.debugf("cluster not ensured yet: %s", e.getMessage());
