@@ -1,5 +1,6 @@
 package io.flotilla.network;
 
+import io.flotilla.contracts.Topics;
 import io.flotilla.contracts.v1.DispatcherGrpc;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.ListRequest;
@@ -59,6 +60,11 @@ public class NetworkRunner {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+    @ConfigProperty(name = "quarkus.grpc.clients.store.plain-text", defaultValue = "false")
+    boolean plaintext;
+    /** This node's certificate, whose O is the swarm's id (the events of other swarms on the topic are skipped). */
+    @ConfigProperty(name = "quarkus.grpc.clients.store.ssl.certificate", defaultValue = "")
+    String certificate;
 
     @ConfigProperty(name = "flotilla.allocator.enabled", defaultValue = "true")
     boolean enabled;
@@ -81,7 +87,7 @@ public class NetworkRunner {
         }
         loop = new AllocatorLoop(new Allocator(new Ipam()),
                 r -> store.withDeadlineAfter(10, TimeUnit.SECONDS).apply(r), this::active, System::currentTimeMillis);
-        kafka = new StateEventListener(bootstrap);
+        kafka = new StateEventListener(bootstrap, Topics.ownCluster(plaintext, certificate));
         watch = new StoreWatchSource(store);
         if (plansEnabled) {
             PlanPublisher.Settings d = PlanPublisher.Settings.defaults();

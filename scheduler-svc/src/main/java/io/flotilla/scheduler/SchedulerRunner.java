@@ -1,5 +1,6 @@
 package io.flotilla.scheduler;
 
+import io.flotilla.contracts.Topics;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.ListRequest;
 import io.flotilla.contracts.v1.ListResponse;
@@ -43,6 +44,11 @@ public class SchedulerRunner {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+    @ConfigProperty(name = "quarkus.grpc.clients.store.plain-text", defaultValue = "false")
+    boolean plaintext;
+    /** This node's certificate, whose O is the swarm's id (the events of other swarms on the topic are skipped). */
+    @ConfigProperty(name = "quarkus.grpc.clients.store.ssl.certificate", defaultValue = "")
+    String certificate;
 
     @ConfigProperty(name = "flotilla.scheduler.enabled", defaultValue = "true")
     boolean enabled;
@@ -79,7 +85,7 @@ public class SchedulerRunner {
         loop = new ControlLoop(new ClusterView(), new Orchestrator(), new TaskScheduler(), new StorePlanApplier(store),
                 System::currentTimeMillis, ControlLoop.Options.defaults().withInFlight(inFlight));
         if (followsKafka) { // no Kafka consumer (nor its JSON parser) is made for the Watch
-            kafka = new StateEventListener(bootstrap);
+            kafka = new StateEventListener(bootstrap, Topics.ownCluster(plaintext, certificate));
             kafka.prepare(Duration.ofSeconds(5)); // beside the initial list
         }
         watch = new StoreWatchSource(store);

@@ -3,6 +3,7 @@ package io.flotilla.state.kafka;
 import com.google.protobuf.util.JsonFormat;
 import io.flotilla.contracts.v1.StateEvent;
 import io.flotilla.contracts.v1.WatchResponse;
+import io.flotilla.state.ca.Clusters;
 import io.flotilla.state.raft.RaftStateStore;
 import io.flotilla.state.store.StateStore;
 import io.flotilla.state.store.StoreException;
@@ -47,6 +48,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public class StateEventPublisher {
     private static final Logger LOG = Logger.getLogger(StateEventPublisher.class);
     private static final String INDEX_HEADER = io.flotilla.contracts.Topics.INDEX_HEADER;
+    private static final String CLUSTER_HEADER = io.flotilla.contracts.Topics.CLUSTER_HEADER;
 
     @Inject
     RaftStateStore store;
@@ -56,6 +58,9 @@ public class StateEventPublisher {
     String topic;
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+    /** Plain text (tests): no root CA, so the store may have no Cluster object, and events go without a swarm id. */
+    @ConfigProperty(name = "flotilla.grpc.plaintext", defaultValue = "false")
+    boolean plaintext;
 
     private volatile boolean running;
     private Thread thread;
@@ -107,8 +112,23 @@ public class StateEventPublisher {
         static final Position EMPTY = new Position(0, -1);
     }
 
+    /** The last event of the topic: its position and the swarm that made it (null: a record without the header). */
+    record Last(Position position, String cluster) {
+        static final Last NONE = new Last(Position.EMPTY, null);
+
+        /**
+         * Where this swarm's stream ends: the last event's position if this swarm (or an unknown one) made it;
+         * EMPTY when another swarm did (a swarm left, and a new one initialised on the same topic: the new store's
+         * indexes start again at 1, and resuming after the old swarm's index would skip every event up to it).
+         */
+        Position of(String ownCluster) {
+            return io.flotilla.contracts.Topics.ofOtherCluster(
+                    cluster == null ? null : cluster.getBytes(StandardCharsets.UTF_8), ownCluster) ? Position.EMPTY : position;
+        }
+    }
+
     /** The last event committed to the topic (read_committed: a fenced leader's aborted records do not count). */
-    Position lastPublished() {
+    Last lastPublished() {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("key.deserializer", ByteArrayDeserializer.class.getName());
@@ -117,7 +137,7 @@ public class StateEventPublisher {
         p.put("isolation.level", "read_committed");
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
             if (c.partitionsFor(topic, Duration.ofSeconds(5)).isEmpty()) {
-                return Position.EMPTY;
+                return Last.NONE;
             }
             TopicPartition tp = new TopicPartition(topic, 0);
             long end = c.endOffsets(List.of(tp), Duration.ofSeconds(5)).get(tp);
@@ -126,27 +146,29 @@ public class StateEventPublisher {
             // the last records may be transaction markers or aborted: read back in growing windows
             for (long window = 64; end > begin; window *= 8) {
                 long from = Math.max(begin, end - window);
-                Position last = lastIn(c, tp, from, end);
-                if (last != Position.EMPTY || from == begin) {
+                Last last = lastIn(c, tp, from, end);
+                if (last != Last.NONE || from == begin) {
                     return last;
                 }
             }
-            return Position.EMPTY;
+            return Last.NONE;
         }
     }
 
-    private static Position lastIn(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long from, long end) {
+    private static Last lastIn(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long from, long end) {
         c.seek(tp, from);
-        Position last = Position.EMPTY;
+        Last last = Last.NONE;
         long deadline = System.currentTimeMillis() + 10_000;
         while (c.position(tp) < end && System.currentTimeMillis() < deadline) {
             for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
                 Header h = r.headers().lastHeader(INDEX_HEADER);
                 Header id = r.headers().lastHeader("ce_id");
+                Header cluster = r.headers().lastHeader(CLUSTER_HEADER);
                 if (h != null && r.offset() < end) {
                     long index = Long.parseLong(new String(h.value(), StandardCharsets.UTF_8));
                     int pos = id == null ? Integer.MAX_VALUE : Integer.parseInt(new String(id.value(), StandardCharsets.UTF_8).split("-")[1]);
-                    last = new Position(index, pos);
+                    last = new Last(new Position(index, pos),
+                            cluster == null ? null : new String(cluster.value(), StandardCharsets.UTF_8));
                 }
             }
         }
@@ -172,13 +194,24 @@ public class StateEventPublisher {
     }
 
     private void publishWhileLeader() throws Exception {
+        // the swarm the events belong to: its Cluster object, made with the root CA when the swarm is initialised
+        String cluster = Clusters.current(store).map(c -> c.getMeta().getId()).orElse(null);
+        if (cluster == null && !plaintext) {
+            Thread.sleep(200);
+            return;
+        }
         LinkedBlockingQueue<WatchResponse> queue = new LinkedBlockingQueue<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         JsonFormat.Printer json = JsonFormat.printer().omittingInsignificantWhitespace();
         StateStore.Watch watch = null;
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig())) {
             producer.initTransactions(); // fences the previous leader's publisher before reading where it stopped
-            Position last = lastPublished();
+            Last tail = lastPublished();
+            Position last = tail.of(cluster);
+            if (last == Position.EMPTY && tail.position() != Position.EMPTY) {
+                LOG.infof("the topic's last event (index %d) is of swarm %s, not of this one (%s): publishing this swarm's"
+                        + " events from index 1", tail.position().index(), tail.cluster(), cluster);
+            }
             // the batch at the last index again (a leader may have died half-way through it); an empty topic
             // gets the whole history from index 1, not a snapshot
             long after = Math.max(0, last.index() - 1);
@@ -208,7 +241,7 @@ public class StateEventPublisher {
                             continue;
                         }
                         ProducerRecord<String, String> r = new ProducerRecord<>(topic, 0, e.getId(), json.print(e));
-                        headers(r, e, pos);
+                        headers(r, e, pos, cluster);
                         producer.send(r, (md, ex) -> {
                             if (ex != null) {
                                 failure.compareAndSet(null, ex);
@@ -254,17 +287,22 @@ public class StateEventPublisher {
         }
     }
 
-    static void headers(ProducerRecord<String, String> r, StateEvent e, int position) {
+    /** The record's headers; {@code cluster}: the swarm's id (null in plain text without a Cluster object: left out). */
+    static void headers(ProducerRecord<String, String> r, StateEvent e, int position, String cluster) {
         String kind = e.getKind().name().substring("KIND_".length()).toLowerCase();
         String op = e.getOp().name().substring("OP_".length()).toLowerCase();
-        Map<String, String> h = Map.of(
-                "ce_specversion", "1.0",
-                "ce_id", e.getIndex() + "-" + position,
-                "ce_source", "flotilla/cluster-state",
-                "ce_type", "io.flotilla.state." + kind + "." + op,
-                "ce_subject", e.getId(),
-                "content-type", "application/json",
-                INDEX_HEADER, Long.toString(e.getIndex()));
+        Map<String, String> h = new java.util.LinkedHashMap<>();
+        h.put("ce_specversion", "1.0");
+        h.put("ce_id", e.getIndex() + "-" + position);
+        // ce_source + ce_id identify an event: the indexes of two swarms on one topic repeat
+        h.put("ce_source", cluster == null ? "flotilla/cluster-state" : "flotilla/cluster-state/" + cluster);
+        h.put("ce_type", "io.flotilla.state." + kind + "." + op);
+        h.put("ce_subject", e.getId());
+        h.put("content-type", "application/json");
+        h.put(INDEX_HEADER, Long.toString(e.getIndex()));
+        if (cluster != null) {
+            h.put(CLUSTER_HEADER, cluster);
+        }
         h.forEach((k, v) -> r.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
     }
 }

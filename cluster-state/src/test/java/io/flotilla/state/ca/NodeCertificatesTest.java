@@ -23,6 +23,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NodeCertificatesTest {
 
     @Test
+    void theSwarmOfAnEventStreamConsumerIsTheOrganisationOfItsNodeCertificate(@org.junit.jupiter.api.io.TempDir
+                                                                                java.nio.file.Path dir) throws Exception {
+        NodeCertificates.Authority root = NodeCertificates.newRoot(System.currentTimeMillis());
+        String pem = NodeCertificates.issue(root.certPem(), root.keyPem(), ec().getPublic().getEncoded(), "n1",
+                NodeRole.ROLE_WORKER, "cluster7", System.currentTimeMillis());
+        java.nio.file.Path file = dir.resolve("swarm-node.crt");
+        java.nio.file.Files.writeString(file, pem);
+        assertEquals(Optional.of("cluster7"), io.flotilla.contracts.Topics.clusterOfCertificate(file));
+        assertEquals(Optional.empty(), io.flotilla.contracts.Topics.clusterOfCertificate(dir.resolve("absent.crt")));
+        java.nio.file.Files.writeString(dir.resolve("bad.crt"), "not a certificate");
+        assertEquals(Optional.empty(), io.flotilla.contracts.Topics.clusterOfCertificate(dir.resolve("bad.crt")));
+        byte[] mine = "cluster7".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(io.flotilla.contracts.Topics.ofOtherCluster(mine, "cluster7"));
+        assertTrue(io.flotilla.contracts.Topics.ofOtherCluster(mine, "cluster8"));
+        assertFalse(io.flotilla.contracts.Topics.ofOtherCluster(null, "cluster8"), "a record without the header");
+        assertFalse(io.flotilla.contracts.Topics.ofOtherCluster(mine, null), "a consumer that knows no swarm");
+    }
+
+    @Test
     void aNodeCertificateIsSignedByTheClusterCaForTheNodesOwnKey() throws Exception {
         KeyPair caKey = ec();
         String caPem = selfSigned(caKey);

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** Which events a new leader publishes again, and the positions (ce_id) they carry. */
 class StateEventPublisherTest {
@@ -42,11 +43,28 @@ class StateEventPublisherTest {
     }
 
     @Test
-    void headersCarryTheIndexAndPosition() {
+    void headersCarryTheIndexPositionAndSwarm() {
         ProducerRecord<String, String> r = new ProducerRecord<>("t", 0, "t5", "{}");
-        StateEventPublisher.headers(r, event(5, false), 3);
+        StateEventPublisher.headers(r, event(5, false), 3, "c1");
         assertEquals("5-3", new String(r.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8));
         assertEquals("5", new String(r.headers().lastHeader("flotilla_index").value(), StandardCharsets.UTF_8));
         assertEquals("io.flotilla.state.task.create", new String(r.headers().lastHeader("ce_type").value(), StandardCharsets.UTF_8));
+        assertEquals("c1", new String(r.headers().lastHeader("flotilla_cluster").value(), StandardCharsets.UTF_8));
+        assertEquals("flotilla/cluster-state/c1", new String(r.headers().lastHeader("ce_source").value(), StandardCharsets.UTF_8));
+        ProducerRecord<String, String> plain = new ProducerRecord<>("t", 0, "t5", "{}");
+        StateEventPublisher.headers(plain, event(5, false), 3, null);
+        assertNull(plain.headers().lastHeader("flotilla_cluster"), "no swarm known (plain text without a Cluster)");
+    }
+
+    @Test
+    void aNewSwarmOnTheTopicOfAnotherPublishesFromItsStart() {
+        StateEventPublisher.Position old = new StateEventPublisher.Position(71, 0);
+        // the topic ends with an event of swarm "old": swarm "new" (indexes from 1 again) resumes from nothing
+        assertEquals(StateEventPublisher.Position.EMPTY, new StateEventPublisher.Last(old, "old").of("new"));
+        // its own last event, or one of a publisher that wrote no swarm id: resumed after it
+        assertEquals(old, new StateEventPublisher.Last(old, "new").of("new"));
+        assertEquals(old, new StateEventPublisher.Last(old, null).of("new"));
+        assertEquals(old, new StateEventPublisher.Last(old, "old").of(null), "a publisher that knows no swarm");
+        assertEquals(StateEventPublisher.Position.EMPTY, StateEventPublisher.Last.NONE.of("new"));
     }
 }

@@ -24,7 +24,8 @@ import java.util.function.Consumer;
  * Follows flotilla.state.v1 (partition 0, from its start) and hands on the events after the snapshot's
  * index. Throws a KafkaException (a TimeoutException) when the broker cannot be reached at start.
  *
- * <p>A record is decoded (JSON, the costly part) only when the table may need it: its CloudEvents type
+ * <p>A record of another swarm (its {@code flotilla_cluster} header, when this node knows its own from its
+ * certificate) is skipped. A record is decoded (JSON, the costly part) only when the table may need it: its CloudEvents type
  * header ({@code io.flotilla.state.<kind>.<op>}) names a network, service or task, and its index header
  * is after the snapshot's. A record without those headers is decoded and judged by its content.
  */
@@ -33,6 +34,8 @@ final class KafkaEvents {
     private static final String TYPE_PREFIX = "io.flotilla.state.";
 
     private final String bootstrap;
+    /** This node's swarm (null: unknown): the records of another swarm on the topic are skipped. */
+    private final String cluster;
     private final JsonFormat.Parser parser = JsonFormat.parser().ignoringUnknownFields();
     private volatile boolean connected;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -41,7 +44,12 @@ final class KafkaEvents {
     private volatile org.apache.kafka.common.Metric fetches;
 
     KafkaEvents(String bootstrap) {
+        this(bootstrap, null);
+    }
+
+    KafkaEvents(String bootstrap, String cluster) {
         this.bootstrap = bootstrap;
+        this.cluster = cluster;
     }
 
     boolean connected() {
@@ -95,7 +103,8 @@ final class KafkaEvents {
                             && m.getKey().group().equals("consumer-fetch-manager-metrics"))
                     .map(java.util.Map.Entry::getValue).findFirst().orElse(null);
             connected = true;
-            LOG.infof("following %s from %s (events after index %d)", Topics.STATE_V1, bootstrap, afterIndex);
+            LOG.infof("following %s from %s (events after index %d of swarm %s)", Topics.STATE_V1, bootstrap, afterIndex,
+                    cluster == null ? "(any)" : cluster);
             while (true) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
                     handle(r.headers(), r.value(), r.offset(), afterIndex, sink);
@@ -112,6 +121,10 @@ final class KafkaEvents {
     /** One record: decoded and handed on when it may matter to the table (see the class comment). */
     void handle(Headers headers, byte[] value, long offset, long afterIndex, Consumer<StateEvent> sink) {
         records++;
+        Header swarm = headers == null ? null : headers.lastHeader(Topics.CLUSTER_HEADER);
+        if (Topics.ofOtherCluster(swarm == null ? null : swarm.value(), cluster)) {
+            return; // of a swarm left before this one was initialised on the same topic: its indexes are not ours
+        }
         String type = header(headers, "ce_type");
         if (type != null && type.startsWith(TYPE_PREFIX) && !wanted(type.substring(TYPE_PREFIX.length()))) {
             return;

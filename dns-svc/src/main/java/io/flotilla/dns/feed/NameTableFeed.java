@@ -1,5 +1,6 @@
 package io.flotilla.dns.feed;
 
+import io.flotilla.contracts.Topics;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.ListRequest;
 import io.flotilla.contracts.v1.ListResponse;
@@ -37,6 +38,11 @@ public class NameTableFeed {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+    @ConfigProperty(name = "quarkus.grpc.clients.store.plain-text", defaultValue = "false")
+    boolean plaintext;
+    /** This node's certificate, whose O is the swarm's id (the events of other swarms on the topic are skipped). */
+    @ConfigProperty(name = "quarkus.grpc.clients.store.ssl.certificate", defaultValue = "")
+    String certificate;
 
     @ConfigProperty(name = "flotilla.events.enabled", defaultValue = "true")
     boolean enabled;
@@ -51,7 +57,7 @@ public class NameTableFeed {
         if (!enabled) {
             return;
         }
-        kafka = new KafkaEvents(bootstrap);
+        kafka = new KafkaEvents(bootstrap, Topics.ownCluster(plaintext, certificate));
         watch = new StoreWatch(store);
         running = true;
         thread = new Thread(this::run, "dns-state-events");

@@ -32,6 +32,21 @@ class KafkaEventsTest {
     }
 
     @Test
+    void eventsOfAnotherSwarmOnTheTopicAreSkipped() throws Exception {
+        KafkaEvents mine = new KafkaEvents("unused:9092", "swarm-b");
+        StateEvent old = event(12, Op.OP_UPDATE, obj(running("t1", "s1", "nodejs", 1, "n1=172.32.0.3/24")));
+        RecordHeaders ofA = headers("task.update", 12);
+        ofA.add("flotilla_cluster", "swarm-a".getBytes(StandardCharsets.UTF_8));
+        mine.handle(ofA, json(old), 7, 10, handedOn::add);
+        assertEquals(List.of(), handedOn, "an event of the swarm left before this one (its indexes start again at 1)");
+        RecordHeaders ofB = headers("task.update", 12);
+        ofB.add("flotilla_cluster", "swarm-b".getBytes(StandardCharsets.UTF_8));
+        mine.handle(ofB, json(old), 8, 10, handedOn::add);
+        mine.handle(headers("task.update", 12), json(old), 9, 10, handedOn::add);
+        assertEquals(List.of(old, old), handedOn, "this swarm's event, and one without the header, are handed on");
+    }
+
+    @Test
     void taskEventsAfterTheSnapshotAreHandedOn() throws Exception {
         StateEvent e = event(12, Op.OP_UPDATE, obj(running("t1", "s1", "nodejs", 1, "n1=172.32.0.3/24")));
         events.handle(headers("task.update", 12), json(e), 7, 10, handedOn::add);

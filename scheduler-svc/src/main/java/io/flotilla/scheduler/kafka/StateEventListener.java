@@ -37,6 +37,8 @@ public final class StateEventListener {
     static final String ISOLATION = "read_committed";
 
     private final String bootstrap;
+    /** This consumer's swarm (null: unknown): the records of another swarm on the topic are skipped. */
+    private final String cluster;
     private final JsonFormat.Parser parser = JsonFormat.parser().ignoringUnknownFields();
     private volatile boolean connected;
     private volatile KafkaConsumer<String, String> consumer;
@@ -44,7 +46,12 @@ public final class StateEventListener {
     private final AtomicReference<CompletableFuture<KafkaConsumer<String, String>>> prepared = new AtomicReference<>();
 
     public StateEventListener(String bootstrap) {
+        this(bootstrap, null);
+    }
+
+    public StateEventListener(String bootstrap, String cluster) {
         this.bootstrap = bootstrap;
+        this.cluster = cluster;
     }
 
     public boolean connected() {
@@ -124,10 +131,11 @@ public final class StateEventListener {
             c.assign(List.of(PARTITION));
             c.seekToBeginning(List.of(PARTITION));
             connected = true;
-            LOG.infof("following %s from %s (events after index %d)", Topics.STATE_V1, bootstrap, afterIndex);
+            LOG.infof("following %s from %s (events after index %d of swarm %s)", Topics.STATE_V1, bootstrap, afterIndex,
+                    cluster == null ? "(any)" : cluster);
             while (true) {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
-                    if (alreadyHeld(r, afterIndex)) {
+                    if (alreadyHeld(r, afterIndex) || ofOtherCluster(r, cluster)) {
                         continue;
                     }
                     StateEvent.Builder b = StateEvent.newBuilder();
@@ -157,5 +165,11 @@ public final class StateEventListener {
     static boolean alreadyHeld(ConsumerRecord<String, String> r, long afterIndex) {
         org.apache.kafka.common.header.Header h = r.headers().lastHeader(Topics.INDEX_HEADER);
         return h != null && Topics.atOrBelow(h.value(), afterIndex);
+    }
+
+    /** A record of another swarm than this consumer's (a swarm left and a new one initialised on the same topic). */
+    static boolean ofOtherCluster(ConsumerRecord<String, String> r, String cluster) {
+        org.apache.kafka.common.header.Header h = r.headers().lastHeader(Topics.CLUSTER_HEADER);
+        return Topics.ofOtherCluster(h == null ? null : h.value(), cluster);
     }
 }

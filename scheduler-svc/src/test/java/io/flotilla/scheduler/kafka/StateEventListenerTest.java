@@ -35,4 +35,14 @@ class StateEventListenerTest {
         assertFalse(StateEventListener.alreadyHeld(record("-1"), 42));
         assertFalse(StateEventListener.alreadyHeld(record("99999999999999999999999"), Long.MAX_VALUE), "too long for a long");
     }
+
+    @Test
+    void aRecordOfAnotherSwarmIsSkipped() {
+        ConsumerRecord<String, String> r = record("3");
+        r.headers().add(Topics.CLUSTER_HEADER, "swarm-a".getBytes(StandardCharsets.UTF_8));
+        assertTrue(StateEventListener.ofOtherCluster(r, "swarm-b"), "the swarm left before this one");
+        assertFalse(StateEventListener.ofOtherCluster(r, "swarm-a"));
+        assertFalse(StateEventListener.ofOtherCluster(r, null), "a consumer that knows no swarm (plain text)");
+        assertFalse(StateEventListener.ofOtherCluster(record("3"), "swarm-b"), "a record without the header");
+    }
 }
