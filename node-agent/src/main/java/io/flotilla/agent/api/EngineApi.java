@@ -901,12 +901,16 @@ public final class EngineApi implements Closeable {
                 return Responses.error(503, s.managers().size() <= 1 ? Responses.LEAVE_LAST_MANAGER
                         : Responses.LEAVE_MANAGER);
             }
+            // out of the swarm first: a role hint still on its way from the ended session ("manager") is then
+            // ignored instead of starting the manager services again while they stop (seen on the lab: a leave
+            // --force of the only manager left its services restarted under the old node id, and the next init's
+            // gateway read that swarm's certificate and never reached the new store)
+            swarm.update(new SwarmState.Snapshot(SwarmStateProducer.newId(), false, false, List.of()));
             if (s.manager() || managers.launch().isPresent()) {
                 managers.stop();
             }
             managers.wipeData();
             identity.wipe();
-            swarm.update(new SwarmState.Snapshot(SwarmStateProducer.newId(), false, false, List.of()));
             LOG.infof("left the swarm (was node %s)", s.nodeId());
             return new Responses.Response(200, null, new byte[0]);
         }

@@ -180,12 +180,9 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, Network
             removeStrayOverlays(want);
             startedClean = true;
         }
-        if (!want.isEmpty()) {
-            ensureGateway();
-        }
-        for (OverlayPlan o : want.values()) {
-            ensureOverlay(o);
-        }
+        // the overlays no longer wanted go first: a wanted one may take a VNI they hold (a swarm left and a new
+        // one initialised: its ingress is another network with the same VNI 4096, and adding its VXLAN device
+        // failed with "A VXLAN device with the specified VNI already exists" until the old one was gone)
         for (Iterator<Map.Entry<String, OverlayState>> it = overlays.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, OverlayState> e = it.next();
             if (!want.containsKey(e.getKey())) {
@@ -195,6 +192,12 @@ public final class Dataplane implements NetworkPlanSink, TaskNetworking, Network
                 sh.run(List.of("ip", "netns", "del", e.getValue().namespace), null);
                 it.remove();
             }
+        }
+        if (!want.isEmpty()) {
+            ensureGateway();
+        }
+        for (OverlayPlan o : want.values()) {
+            ensureOverlay(o);
         }
         OverlayPlan ingress = want.values().stream().filter(OverlayPlan::getIngress).findFirst().orElse(null);
         if (ingress != null && plan.getIngressSandbox().getAddressesCount() > 0) {

@@ -80,6 +80,13 @@ public final class RoleFollower implements AutoCloseable {
                     managers.wipeData(); // a promoted node joins the group afresh
                     managers.start(new Launch(s.nodeId(), advertiseAddr, false, h.raftMembers()));
                 }
+                SwarmState.Snapshot now = swarm.current();
+                if (!now.member() || !now.nodeId().equals(s.nodeId())) {
+                    // the node left the swarm meanwhile (docker swarm leave): what was started goes
+                    LOG.info("this node left the swarm while its manager services started: stopping them");
+                    managers.stop();
+                    return;
+                }
                 swarm.update(new SwarmState.Snapshot(s.nodeId(), true, true, s.managers()));
             } catch (Exception e) {
                 LOG.errorf("cannot start the manager services: %s", e.getMessage());

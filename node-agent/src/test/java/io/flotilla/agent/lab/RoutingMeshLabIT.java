@@ -253,7 +253,7 @@ class RoutingMeshLabIT extends ThreeHostSwarm {
         Lab.awaitRunning(service, n, seconds);
     }
 
-    private static String awaitHello(String host, int port, int seconds) throws Exception {
+    static String awaitHello(String host, int port, int seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         IOException last = null;
         while (System.nanoTime() < deadline) {

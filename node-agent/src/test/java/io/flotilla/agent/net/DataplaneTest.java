@@ -177,4 +177,19 @@ class DataplaneTest {
         assertTrue(last.contains("delete table ip flotilla_ingress"), last);
         assertTrue(namespaces.isEmpty(), namespaces.toString());
     }
+
+    @Test
+    void aNewSwarmsIngressTakesTheVniOfTheOldOneAfterItIsGone() throws Exception {
+        dp = new Dataplane(shell, new NftablesLoadBalancer(), () -> gatewayBridges++, null, "bridge", "172.18.0.1");
+        apply(plan(1, ingress(List.of("10.10.10.61"), List.of())));
+        // the swarm is left and another initialised: its ingress is another network with the same VNI
+        OverlayPlan next = ingress(List.of("10.10.10.61"), List.of()).toBuilder().setNetworkId("9zz8yy7xx6ww5vv4uu3tt2ss1").build();
+        apply(plan(2, next));
+        String cmds = all();
+        int gone = cmds.indexOf("ip netns del 1-1qc6vhwhae");
+        int made = cmds.indexOf("vx-4096");
+        assertTrue(gone >= 0 && made > gone, "the old overlay's namespace (and VXLAN device) goes first:\n" + cmds);
+        assertEquals(List.of("1-9zz8yy7xx6", NetNames.INGRESS_SBOX).stream().sorted().toList(),
+                namespaces.stream().sorted().toList());
+    }
 }

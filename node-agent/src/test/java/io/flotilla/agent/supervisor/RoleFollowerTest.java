@@ -18,7 +18,7 @@ class RoleFollowerTest {
 
     static final String ID = "abcdefghijklmnopqrstuvwxy";
 
-    static final class Managers implements ManagerControl {
+    static class Managers implements ManagerControl {
         final List<String> calls = new ArrayList<>();
         Launch launch;
 
@@ -43,6 +43,29 @@ class RoleFollowerTest {
         public Optional<Launch> launch() {
             return Optional.ofNullable(launch);
         }
+    }
+
+    @Test
+    void aManagerHintTakenWhileTheNodeLeavesStartsNothingThatStays(@TempDir Path dir) {
+        SwarmState swarm = new SwarmState(dir, ID);
+        swarm.update(new SwarmState.Snapshot(ID, true, false, List.of("10.10.10.60:2377")));
+        // docker swarm leave marks the node out of the swarm while the hint's start runs
+        Managers m = new Managers() {
+            @Override
+            public void start(Launch l) {
+                super.start(l);
+                swarm.update(new SwarmState.Snapshot("freshid00000000000000000a", false, false, List.of()));
+            }
+        };
+        RoleFollower f = new RoleFollower(m, swarm, "10.10.10.61");
+        f.apply(new RoleFollower.Hint(ID, true, List.of("leader0000000000000000000@10.10.10.60:7946")));
+        assertEquals("stop", m.calls.get(m.calls.size() - 1), m.calls.toString());
+        assertTrue(m.launch().isEmpty(), "no manager services run on a node out of the swarm");
+        assertFalse(swarm.current().member());
+        // a hint that comes after the leave is ignored
+        m.calls.clear();
+        f.apply(new RoleFollower.Hint(ID, true, List.of("leader0000000000000000000@10.10.10.60:7946")));
+        assertEquals(List.of(), m.calls);
     }
 
     @Test
