@@ -43,10 +43,6 @@ final class KafkaEvents {
     private volatile long decoded;   // of which decoded
     private volatile org.apache.kafka.common.Metric fetches;
 
-    KafkaEvents(String bootstrap) {
-        this(bootstrap, null);
-    }
-
     KafkaEvents(String bootstrap, String cluster) {
         this.bootstrap = bootstrap;
         this.cluster = cluster;

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Records as cluster-state's publisher writes them: only those the name table may need are decoded. */
 class KafkaEventsTest {
-    private final KafkaEvents events = new KafkaEvents("unused:9092");
+    private final KafkaEvents events = new KafkaEvents("unused:9092", null);
     private final List<StateEvent> handedOn = new ArrayList<>();
 
     private static RecordHeaders headers(String kindAndOp, long index) {

@@ -31,10 +31,6 @@ public final class StateEventListener {
     private volatile boolean connected;
     private volatile KafkaConsumer<String, String> consumer;
 
-    public StateEventListener(String bootstrap) {
-        this(bootstrap, null);
-    }
-
     public StateEventListener(String bootstrap, String cluster) {
         this.bootstrap = bootstrap;
         this.cluster = cluster;

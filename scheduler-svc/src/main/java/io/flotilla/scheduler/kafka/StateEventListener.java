@@ -45,10 +45,6 @@ public final class StateEventListener {
     /** A consumer made ahead of {@link #follow}, connected already (or failed), or null. */
     private final AtomicReference<CompletableFuture<KafkaConsumer<String, String>>> prepared = new AtomicReference<>();
 
-    public StateEventListener(String bootstrap) {
-        this(bootstrap, null);
-    }
-
     public StateEventListener(String bootstrap, String cluster) {
         this.bootstrap = bootstrap;
         this.cluster = cluster;
