@@ -84,6 +84,8 @@ public final class SessionClient implements AutoCloseable {
     }
 
     private volatile java.util.function.Consumer<NetworkPlan> planListener = p -> { };
+    /** Whether the node was a swarm member at the last membership change (guarded by monitor). */
+    private boolean member;
 
     /** Called (on the session thread: keep it short) with every network plan the manager sends for this node. */
     public void onNetworkPlan(java.util.function.Consumer<NetworkPlan> listener) {
@@ -129,12 +131,21 @@ public final class SessionClient implements AutoCloseable {
         swarm.onChange(this::follow);
     }
 
-    /** A membership change: a member with managers has a session, anything else none. */
+    /**
+     * A membership change: a member with managers has a session, anything else none. A node that leaves the swarm
+     * (docker swarm leave, or removed by the managers) runs no task and no swarm network any more, as in Swarm,
+     * whose leave stops the node's task containers: the executor gets an empty assignment (it stops and removes
+     * them) and the dataplane an empty plan (the overlays, the ingress sandbox and the published ports go). The
+     * managers meanwhile see the node down and run its tasks elsewhere.
+     */
     void follow(SwarmState.Snapshot s) {
         Target next = s.member() && !s.managers().isEmpty() ? new Target(s.nodeId(), s.managers()) : null;
         Stream stop = null;
+        boolean left;
         synchronized (monitor) {
-            if (Objects.equals(next, target)) {
+            left = member && !s.member();
+            member = s.member();
+            if (Objects.equals(next, target) && !left) {
                 return;
             }
             target = next;
@@ -146,6 +157,17 @@ public final class SessionClient implements AutoCloseable {
                 next == null ? null : next.nodeId, next == null ? null : next.managers);
         if (stop != null) {
             stop.cancel("membership changed");
+        }
+        if (left) {
+            LOG.info("left the swarm: the node's task containers are stopped and removed, its swarm networks taken down");
+            calls.execute(() -> {
+                try {
+                    executor.reconcile(List.of());
+                } catch (RuntimeException e) {
+                    LOG.warn("executor failed to take the empty assignment", e);
+                }
+            });
+            planListener.accept(NetworkPlan.getDefaultInstance());
         }
     }
 

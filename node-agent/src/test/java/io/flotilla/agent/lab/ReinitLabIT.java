@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * answer. Seen broken before: the new swarm's events were not published (the topic's last index was the old
  * swarm's), network-svc took the old swarm's networks from the topic (its new network's tasks stayed pending), a
  * leaving manager's services were started again by a late role hint, and the old ingress's VXLAN device kept its
- * VNI from the new one.
+ * VNI from the new one. And, as in Swarm, a node that left has stopped its task containers and taken down its
+ * swarm networks (they kept running before, beside their replacements elsewhere).
  */
 class ReinitLabIT extends ThreeHostSwarm {
 
@@ -30,6 +31,18 @@ class ReinitLabIT extends ThreeHostSwarm {
         long t0 = System.nanoTime();
         for (String h : new String[]{"swarm02", "swarm01", "swarm00"}) {
             assertTrue(ok(h, "swarm", "leave", "--force").contains("Node left the swarm."));
+        }
+        // as in Swarm, a node that left runs none of the swarm's tasks and has none of its networks
+        for (String h : new String[]{"swarm00", "swarm01", "swarm02"}) {
+            await(h, out -> out.isBlank(), 30, "ps", "-q", "--filter", "label=com.docker.swarm.service.name=old");
+            String netns = "";
+            for (long end = System.nanoTime() + 15_000_000_000L; System.nanoTime() < end; Thread.sleep(200)) {
+                netns = Lab.in(h, "ip", "netns", "list").out();
+                if (!netns.contains("ingress_sbox") && !netns.matches("(?s).*\\b1-[0-9a-z]{10}\\b.*")) {
+                    break;
+                }
+            }
+            assertTrue(!netns.contains("ingress_sbox") && !netns.matches("(?s).*\\b1-[0-9a-z]{10}\\b.*"), h + ": " + netns);
         }
         Lab.Result init = docker("swarm00", "swarm", "init", "--advertise-addr", "ens33");
         if (init.code() != 0) {

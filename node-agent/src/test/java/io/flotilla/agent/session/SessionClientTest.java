@@ -243,6 +243,28 @@ class SessionClientTest {
     }
 
     @Test
+    void aNodeThatLeavesRunsNoTaskAndNoSwarmNetwork() throws Exception {
+        FakeManager m = manager();
+        SwarmState swarm = swarm(true, List.of(m.addr()));
+        List<NetworkPlan> plans = new CopyOnWriteArrayList<>();
+        client = new SessionClient(executor, () -> NodeDescription.newBuilder().setHostname("swarm01").setOs("linux").build(),
+                new SessionClient.Settings("10.0.0.7", 50, 400, 3000, 0));
+        client.onNetworkPlan(plans::add);
+        client.start(swarm);
+        await("reconcile", () -> executor.reconciled.size() == 1);
+        assertEquals(1, executor.reconciled.get(0).size());
+
+        swarm.update(new SwarmState.Snapshot("freshid00000000000000000a", false, false, List.of()));
+        await("the empty assignment", () -> executor.reconciled.size() == 2);
+        assertEquals(List.of(), executor.reconciled.get(1), "its task containers are stopped and removed");
+        assertEquals(List.of(NetworkPlan.getDefaultInstance()), plans, "its overlays and ingress sandbox go");
+        // and no more once out
+        swarm.update(new SwarmState.Snapshot("freshid00000000000000000a", false, false, List.of()));
+        Thread.sleep(100);
+        assertEquals(2, executor.reconciled.size());
+    }
+
+    @Test
     void anUnreachableManagerIsSkipped() throws Exception {
         FakeManager m = manager();
 
