@@ -1,17 +1,6 @@
 package io.flotilla.contracts;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
-import java.util.Optional;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 
 /** Kafka topic names shared by producers and consumers. */
 public final class Topics {
@@ -51,41 +40,14 @@ public final class Topics {
      * its swarm), so that the record is judged as before.
      */
     public static boolean ofOtherCluster(byte[] header, String clusterId) {
-        if (header == null || header.length == 0 || clusterId == null || clusterId.isEmpty()) {
-            return false;
-        }
-        return !clusterId.equals(new String(header, StandardCharsets.UTF_8));
+        return header != null && header.length > 0 && clusterId != null && !clusterId.isEmpty()
+                && otherCluster(new String(header, StandardCharsets.UTF_8), clusterId);
     }
 
-    /**
-     * The swarm of a node certificate (PEM): its subject's O, which is the cluster id (as Swarm issues them:
-     * CN = node id, OU = swarm-manager or swarm-worker, O = cluster id); empty when the file is absent or has none.
-     */
-    public static Optional<String> clusterOfCertificate(Path pem) {
-        if (pem == null || !Files.isRegularFile(pem)) {
-            return Optional.empty();
-        }
-        try (InputStream in = Files.newInputStream(pem)) {
-            X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-            for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
-                if (rdn.getType().equalsIgnoreCase("O")) {
-                    String o = rdn.getValue().toString();
-                    return o.isEmpty() ? Optional.empty() : Optional.of(o);
-                }
-            }
-            return Optional.empty();
-        } catch (IOException | CertificateException | InvalidNameException | RuntimeException e) {
-            return Optional.empty();
-        }
-    }
-
-    /**
-     * A consumer's own swarm: the cluster id of its node certificate at {@code certificate}, or null in plain text
-     * (tests: no certificate) or when the certificate cannot be read (then no record is skipped for its swarm).
-     */
-    public static String ownCluster(boolean plaintext, String certificate) {
-        return plaintext || certificate == null || certificate.isBlank() ? null
-                : clusterOfCertificate(Path.of(certificate)).orElse(null);
+    /** As {@link #ofOtherCluster(byte[], String)}, with the record's swarm as a string (null: no header). */
+    public static boolean otherCluster(String recordCluster, String clusterId) {
+        return recordCluster != null && !recordCluster.isEmpty() && clusterId != null && !clusterId.isEmpty()
+                && !clusterId.equals(recordCluster);
     }
 
     private Topics() {

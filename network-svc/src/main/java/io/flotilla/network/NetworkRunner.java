@@ -1,6 +1,6 @@
 package io.flotilla.network;
 
-import io.flotilla.contracts.Topics;
+import io.flotilla.contracts.SwarmCertificates;
 import io.flotilla.contracts.v1.DispatcherGrpc;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.ListRequest;
@@ -87,7 +87,7 @@ public class NetworkRunner {
         }
         loop = new AllocatorLoop(new Allocator(new Ipam()),
                 r -> store.withDeadlineAfter(10, TimeUnit.SECONDS).apply(r), this::active, System::currentTimeMillis);
-        kafka = new StateEventListener(bootstrap, Topics.ownCluster(plaintext, certificate));
+        kafka = new StateEventListener(bootstrap, SwarmCertificates.ownCluster(plaintext, certificate));
         watch = new StoreWatchSource(store);
         if (plansEnabled) {
             PlanPublisher.Settings d = PlanPublisher.Settings.defaults();

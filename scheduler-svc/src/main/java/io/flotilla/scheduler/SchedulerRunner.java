@@ -1,6 +1,6 @@
 package io.flotilla.scheduler;
 
-import io.flotilla.contracts.Topics;
+import io.flotilla.contracts.SwarmCertificates;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.ListRequest;
 import io.flotilla.contracts.v1.ListResponse;
@@ -85,7 +85,7 @@ public class SchedulerRunner {
         loop = new ControlLoop(new ClusterView(), new Orchestrator(), new TaskScheduler(), new StorePlanApplier(store),
                 System::currentTimeMillis, ControlLoop.Options.defaults().withInFlight(inFlight));
         if (followsKafka) { // no Kafka consumer (nor its JSON parser) is made for the Watch
-            kafka = new StateEventListener(bootstrap, Topics.ownCluster(plaintext, certificate));
+            kafka = new StateEventListener(bootstrap, SwarmCertificates.ownCluster(plaintext, certificate));
             kafka.prepare(Duration.ofSeconds(5)); // beside the initial list
         }
         watch = new StoreWatchSource(store);

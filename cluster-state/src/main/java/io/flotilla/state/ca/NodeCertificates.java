@@ -26,9 +26,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 import javax.security.auth.x500.X500Principal;
 
 /**
@@ -135,16 +132,7 @@ public final class NodeCertificates {
 
     /** One attribute (CN, OU, O) of a distinguished name, if present. */
     public static Optional<String> attribute(X500Principal name, String type) {
-        try {
-            for (Rdn rdn : new LdapName(name.getName(X500Principal.RFC2253)).getRdns()) {
-                if (rdn.getType().equalsIgnoreCase(type)) {
-                    return Optional.of(String.valueOf(rdn.getValue()));
-                }
-            }
-            return Optional.empty();
-        } catch (InvalidNameException e) {
-            return Optional.empty();
-        }
+        return io.flotilla.contracts.SwarmCertificates.attribute(name, type);
     }
 
     private static byte[] subject(String clusterId, String ou, String nodeId) {

@@ -122,8 +122,7 @@ public class StateEventPublisher {
          * indexes start again at 1, and resuming after the old swarm's index would skip every event up to it).
          */
         Position of(String ownCluster) {
-            return io.flotilla.contracts.Topics.ofOtherCluster(
-                    cluster == null ? null : cluster.getBytes(StandardCharsets.UTF_8), ownCluster) ? Position.EMPTY : position;
+            return io.flotilla.contracts.Topics.otherCluster(cluster, ownCluster) ? Position.EMPTY : position;
         }
     }
 

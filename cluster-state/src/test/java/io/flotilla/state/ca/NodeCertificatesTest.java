@@ -30,10 +30,10 @@ class NodeCertificatesTest {
                 NodeRole.ROLE_WORKER, "cluster7", System.currentTimeMillis());
         java.nio.file.Path file = dir.resolve("swarm-node.crt");
         java.nio.file.Files.writeString(file, pem);
-        assertEquals(Optional.of("cluster7"), io.flotilla.contracts.Topics.clusterOfCertificate(file));
-        assertEquals(Optional.empty(), io.flotilla.contracts.Topics.clusterOfCertificate(dir.resolve("absent.crt")));
+        assertEquals(Optional.of("cluster7"), io.flotilla.contracts.SwarmCertificates.clusterOf(file));
+        assertEquals(Optional.empty(), io.flotilla.contracts.SwarmCertificates.clusterOf(dir.resolve("absent.crt")));
         java.nio.file.Files.writeString(dir.resolve("bad.crt"), "not a certificate");
-        assertEquals(Optional.empty(), io.flotilla.contracts.Topics.clusterOfCertificate(dir.resolve("bad.crt")));
+        assertEquals(Optional.empty(), io.flotilla.contracts.SwarmCertificates.clusterOf(dir.resolve("bad.crt")));
         byte[] mine = "cluster7".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         assertFalse(io.flotilla.contracts.Topics.ofOtherCluster(mine, "cluster7"));
         assertTrue(io.flotilla.contracts.Topics.ofOtherCluster(mine, "cluster8"));

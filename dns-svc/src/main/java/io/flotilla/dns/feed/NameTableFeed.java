@@ -1,6 +1,6 @@
 package io.flotilla.dns.feed;
 
-import io.flotilla.contracts.Topics;
+import io.flotilla.contracts.SwarmCertificates;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.ListRequest;
 import io.flotilla.contracts.v1.ListResponse;
@@ -57,7 +57,7 @@ public class NameTableFeed {
         if (!enabled) {
             return;
         }
-        kafka = new KafkaEvents(bootstrap, Topics.ownCluster(plaintext, certificate));
+        kafka = new KafkaEvents(bootstrap, SwarmCertificates.ownCluster(plaintext, certificate));
         watch = new StoreWatch(store);
         running = true;
         thread = new Thread(this::run, "dns-state-events");

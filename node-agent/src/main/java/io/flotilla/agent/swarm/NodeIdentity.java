@@ -107,8 +107,8 @@ public final class NodeIdentity {
 
     /** Whether a certificate is a manager's (its subject's OU is swarm-manager). */
     public static boolean isManager(X509Certificate cert) {
-        String subject = cert.getSubjectX500Principal().getName(javax.security.auth.x500.X500Principal.RFC2253);
-        return java.util.Arrays.asList(subject.split(",")).contains("OU=swarm-manager");
+        return io.flotilla.contracts.SwarmCertificates.attribute(cert.getSubjectX500Principal(), "OU")
+                .map("swarm-manager"::equals).orElse(false);
     }
 
     /** The node certificate, if stored. */

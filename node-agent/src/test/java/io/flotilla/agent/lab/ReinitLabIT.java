@@ -35,14 +35,14 @@ class ReinitLabIT extends ThreeHostSwarm {
         // as in Swarm, a node that left runs none of the swarm's tasks and has none of its networks
         for (String h : new String[]{"swarm00", "swarm01", "swarm02"}) {
             await(h, out -> out.isBlank(), 30, "ps", "-q", "--filter", "label=com.docker.swarm.service.name=old");
-            String netns = "";
-            for (long end = System.nanoTime() + 15_000_000_000L; System.nanoTime() < end; Thread.sleep(200)) {
+            java.util.function.Predicate<String> noSwarmNetworks =
+                    ns -> !ns.contains("ingress_sbox") && !ns.matches("(?s).*\\b1-[0-9a-z]{10}\\b.*");
+            String netns = Lab.in(h, "ip", "netns", "list").out();
+            for (long end = System.nanoTime() + 15_000_000_000L; !noSwarmNetworks.test(netns) && System.nanoTime() < end; ) {
+                Thread.sleep(200);
                 netns = Lab.in(h, "ip", "netns", "list").out();
-                if (!netns.contains("ingress_sbox") && !netns.matches("(?s).*\\b1-[0-9a-z]{10}\\b.*")) {
-                    break;
-                }
             }
-            assertTrue(!netns.contains("ingress_sbox") && !netns.matches("(?s).*\\b1-[0-9a-z]{10}\\b.*"), h + ": " + netns);
+            assertTrue(noSwarmNetworks.test(netns), h + ": " + netns);
         }
         Lab.Result init = docker("swarm00", "swarm", "init", "--advertise-addr", "ens33");
         if (init.code() != 0) {
