@@ -194,6 +194,11 @@ public final class RaftNode implements AutoCloseable {
         return handle != null && handle.raft() instanceof StoreRaft r ? r.snapshotsInstalled() : 0;
     }
 
+    /** The first index still in this member's log (the entries before it are in its last snapshot). */
+    public long firstLogIndex() {
+        return handle == null ? 0 : handle.raft().log().firstAppended();
+    }
+
     /** Takes a snapshot now and truncates the log. */
     public void snapshot() throws Exception {
         handle.snapshot();

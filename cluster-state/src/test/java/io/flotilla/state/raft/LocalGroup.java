@@ -169,6 +169,7 @@ final class LocalGroup implements AutoCloseable {
         private final List<Thread> threads = new ArrayList<>();
         private volatile boolean running = true;
         private final int batch;
+        private final long pauseNanos;
 
         Load(int threadCount) {
             this(threadCount, 1);
@@ -176,7 +177,17 @@ final class LocalGroup implements AutoCloseable {
 
         /** Each write a batch of {@code batch} task creates (the first one's id is remembered). */
         Load(int threadCount, int batch) {
+            this(threadCount, batch, 0);
+        }
+
+        /**
+         * The same, at most {@code perSecond} writes a second over all writers (0: as fast as they are answered):
+         * the members share the test JVM's heap, and an unpaced load on a quiet machine creates objects faster
+         * than it holds them.
+         */
+        Load(int threadCount, int batch, int perSecond) {
             this.batch = batch;
+            this.pauseNanos = perSecond <= 0 ? 0 : TimeUnit.SECONDS.toNanos(threadCount) / perSecond;
             for (int t = 0; t < threadCount; t++) {
                 int n = t;
                 Thread th = new Thread(() -> run("w" + n, n), "load-" + n);
@@ -188,7 +199,15 @@ final class LocalGroup implements AutoCloseable {
 
         /** Writer n starts at member n: the writers are spread over the members, not all on one at a time. */
         private void run(String name, long seq) {
+            long next = System.nanoTime();
             while (running) {
+                if (pauseNanos > 0) {
+                    next += pauseNanos;
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                }
                 List<Integer> up = running();
                 if (up.isEmpty()) {
                     continue;
