@@ -56,6 +56,11 @@ public final class DockerExecution implements TaskExecutor, AutoCloseable {
             }
 
             @Override
+            public void killed(String taskId, String containerId) {
+                reconciler.containerKilled(taskId, containerId);
+            }
+
+            @Override
             public void resubscribed() {
                 reconciler.resync();
             }

@@ -38,6 +38,16 @@ public final class TaskContainers {
         return task.getServiceName() + "." + middle + "." + task.getMeta().getId();
     }
 
+    /** True when the task publishes a port in host mode (on its node's own address). */
+    public static boolean publishesOnHost(Task task) {
+        for (PortConfig p : task.getEndpoint().getSpec().getPortsList()) {
+            if (p.getPublishMode() == PublishMode.PUBLISH_HOST) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The container to create for the task on this node. */
     public static ContainerConfig configFor(Task task, String nodeId, String networkMode) {
         ContainerSpec c = task.getSpec().getContainer();

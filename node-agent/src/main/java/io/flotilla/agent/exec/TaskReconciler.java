@@ -34,6 +34,8 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
     /** The key of the sweep that looks for containers of tasks that are no longer assigned. */
     static final String SWEEP = "*sweep*";
     private static final int MAX_STEPS = 8;
+    /** A process ended by SIGKILL: 128 + 9, as the engine reports it. */
+    static final int KILLED_EXIT_CODE = 137;
     /** The task id, service name and container name of the warm-up, which no task or container has. */
     static final String WARM_UP_ID = "flotilla-warm-up";
     /** An image reference that no host has (an invalid host name as its registry, so nothing can be pulled). */
@@ -157,6 +159,23 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
             t.diedWith = exitCode;
         }
         queue.add(taskId);
+    }
+
+    /**
+     * The engine sent a task's container SIGKILL (its kill event with signal 9: docker rm -f, docker kill, a stop
+     * whose grace ran out), which no process survives; its die event follows 25-30 ms later on the lab. A task
+     * desired running is reported failed with exit 137 at once, so that its replacement starts that much sooner.
+     * Not one that publishes a port on the host: its replacement on this node would find the port still held by
+     * the dying container; its die event ends it as before. A stop of this executor's own is not a failure (the
+     * task is stopping, or no longer desired running: see {@link #containerDied}'s handling).
+     */
+    public void containerKilled(String taskId, String containerId) {
+        Map<String, Task> current = assignment;
+        Task task = current == null || taskId == null ? null : current.get(taskId);
+        if (task == null || TaskContainers.publishesOnHost(task)) {
+            return;
+        }
+        containerDied(taskId, containerId, KILLED_EXIT_CODE);
     }
 
     /** Look at every task again (after the event stream was re-established, events may have been lost). */

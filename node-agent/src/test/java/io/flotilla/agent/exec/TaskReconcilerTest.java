@@ -149,6 +149,53 @@ class TaskReconcilerTest {
     }
 
     @Test
+    void aSigkillSentToTheContainerFailsTheTaskBeforeItsDeathIsSeen() {
+        String id = runningContainer(web);
+        executor.containerKilled("t1", id); // docker rm -f: the kill event, the container still running
+        await(() -> lastState("t1") == TaskState.TASK_FAILED);
+        assertEquals("task: non-zero exit (137)", last("t1").getStatus().getErr());
+        assertEquals(137, last("t1").getStatus().getContainer().getExitCode());
+        engine.exit(id, 137);
+        executor.containerDied("t1", id, 137);
+        await(executor::idle);
+        assertEquals(1, states("t1").stream().filter(s -> s == TaskState.TASK_FAILED).count(), "reported once");
+    }
+
+    @Test
+    void aSigkillDoesNotFailATaskPublishingOnTheHostBeforeItsContainerDies() {
+        Task hostPort = web.toBuilder().setEndpoint(io.flotilla.contracts.v1.Endpoint.newBuilder()
+                .setSpec(io.flotilla.contracts.v1.EndpointSpec.newBuilder().addPorts(io.flotilla.contracts.v1.PortConfig
+                        .newBuilder().setProtocol("tcp").setTargetPort(8080).setPublishedPort(8080)
+                        .setPublishMode(io.flotilla.contracts.v1.PublishMode.PUBLISH_HOST)))).build();
+        String id = runningContainer(hostPort);
+        executor.containerKilled("t1", id);
+        await(executor::idle);
+        assertEquals(TaskState.TASK_RUNNING, lastState("t1"), "its replacement would find the port still taken");
+        engine.exit(id, 137);
+        executor.containerDied("t1", id, 137);
+        await(() -> lastState("t1") == TaskState.TASK_FAILED);
+        assertEquals(137, last("t1").getStatus().getContainer().getExitCode());
+    }
+
+    @Test
+    void aSigkillOfATaskBeingShutDownIsNoFailure() {
+        String id = runningContainer(web);
+        executor.reconcile(List.of(Tasks.withDesired(web, TaskState.TASK_SHUTDOWN)));
+        executor.containerKilled("t1", id); // the stop's grace ran out
+        await(() -> lastState("t1") == TaskState.TASK_SHUTDOWN);
+        await(executor::idle);
+        assertTrue(!states("t1").contains(TaskState.TASK_FAILED), "reported: " + states("t1"));
+    }
+
+    /** Runs the task (t1, slot 1 of web) and waits until the executor is idle: its container's id. */
+    private String runningContainer(Task t) {
+        executor.reconcile(List.of(t));
+        await(() -> lastState("t1") == TaskState.TASK_RUNNING);
+        await(executor::idle);
+        return engine.byName("web.1.t1").id;
+    }
+
+    @Test
     void containerRemovedByAUserIsSeenAsItsDeath() {
         executor.reconcile(List.of(web));
         await(() -> lastState("t1") == TaskState.TASK_RUNNING);
