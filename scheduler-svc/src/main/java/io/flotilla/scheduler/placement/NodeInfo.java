@@ -7,6 +7,7 @@ import io.flotilla.contracts.v1.PortConfig;
 import io.flotilla.contracts.v1.PublishMode;
 import io.flotilla.contracts.v1.Task;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +29,15 @@ public final class NodeInfo {
     private long reservedMemory;
     /** Position of the node's id among the pass's nodes (ties in the ranking go to the lowest id). */
     int rank;
+    /**
+     * Per versioned service ({@link #versionedService}): when its tasks last failed here, oldest first, at most
+     * {@link #MAX_FAILURES} (none kept for most nodes: made on the first failure).
+     */
+    private Map<String, ArrayDeque<Long>> failures;
+
+    /** Swarm's: a node where a service's tasks failed this often within {@link #FAILURE_WINDOW_MS} is tried last. */
+    public static final int MAX_FAILURES = 5;
+    public static final long FAILURE_WINDOW_MS = 5 * 60_000;
 
     public NodeInfo(Node node) {
         setNode(node);
@@ -96,6 +106,38 @@ public final class NodeInfo {
         for (String key : hostPortKeys(t)) {
             hostPorts.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
         }
+    }
+
+    /** A task of this service version failed here (its agent's failed or rejected report) at that time. */
+    void taskFailed(String versionedService, long atMs) {
+        if (failures == null) {
+            failures = new HashMap<>();
+        }
+        ArrayDeque<Long> times = failures.computeIfAbsent(versionedService, k -> new ArrayDeque<>(MAX_FAILURES));
+        if (times.size() == MAX_FAILURES) {
+            times.pollFirst();
+        }
+        times.addLast(atMs);
+    }
+
+    /** How many tasks of this service version failed here in the {@link #FAILURE_WINDOW_MS} before now. */
+    public int recentFailures(String versionedService, long nowMs) {
+        ArrayDeque<Long> times = failures == null ? null : failures.get(versionedService);
+        if (times == null) {
+            return 0;
+        }
+        while (!times.isEmpty() && times.peekFirst() < nowMs - FAILURE_WINDOW_MS) {
+            times.pollFirst();
+        }
+        if (times.isEmpty()) {
+            failures.remove(versionedService);
+        }
+        return times.size();
+    }
+
+    /** "<service id>/<spec version>": the tasks of one version of a service, placed as a group. */
+    public static String versionedService(Task t) {
+        return t.getServiceId() + "/" + t.getSpecVersion();
     }
 
     /** Whether no task is counted here. */

@@ -77,6 +77,14 @@ public final class NodeTable {
         }
     }
 
+    /** A task failed on its node at that time (see {@link NodeInfo#recentFailures}); nothing for an unknown node. */
+    public void taskFailed(Task t, long atMs) {
+        NodeInfo info = byId.get(t.getNodeId());
+        if (info != null) {
+            info.taskFailed(NodeInfo.versionedService(t), atMs);
+        }
+    }
+
     /** The node's entry, or null when the view has no such node. */
     public NodeInfo get(String id) {
         NodeInfo info = byId.get(id);

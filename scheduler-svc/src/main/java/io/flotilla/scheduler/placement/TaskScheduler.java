@@ -18,8 +18,10 @@ import java.util.PriorityQueue;
  * Assigns tasks awaiting placement to nodes. Tasks are grouped by service and spec version; for a group
  * every node goes once through the checker chain (Swarm's order: ready, availability, resources,
  * constraints, host ports; a rejected node is counted at its first failing checker), the feasible ones
- * go into a heap ranked by spread (fewest tasks of this service, then fewest tasks, then node id), and
- * each task takes the head of the heap after re-checking the checkers that depend on placements.
+ * go into a heap ranked by spread (fewest tasks of this service, then fewest recent failures of its tasks,
+ * then fewest tasks, then node id; as Swarm, a node where the service's tasks failed five times in five
+ * minutes comes after every node with fewer), and each task takes the head of the heap after re-checking the
+ * checkers that depend on placements.
  * Produces a plan; never mutates the view.
  */
 public final class TaskScheduler {
@@ -80,7 +82,7 @@ public final class TaskScheduler {
             if (!t.getNodeId().isEmpty()) {
                 placePreassigned(t, table.get(t.getNodeId()), table, plan, nowMs);
             } else {
-                groups.computeIfAbsent(t.getServiceId() + "/" + t.getSpecVersion(), k -> new ArrayList<>()).add(t);
+                groups.computeIfAbsent(NodeInfo.versionedService(t), k -> new ArrayList<>()).add(t);
             }
         }
         for (List<Task> group : groups.values()) {
@@ -93,6 +95,7 @@ public final class TaskScheduler {
     private void placeGroup(List<Task> group, NodeTable table, Plan plan, long nowMs) {
         Task first = group.get(0);
         String serviceId = first.getServiceId();
+        String version = NodeInfo.versionedService(first);
         List<NodeChecker> enabled = new ArrayList<>(chain.size());
         List<NodeChecker> dynamic = new ArrayList<>(2);
         // on a node that is ready and active, the checkers that look at nothing else pass
@@ -114,7 +117,7 @@ public final class TaskScheduler {
         for (NodeInfo n : nodes) {
             NodeChecker failed = firstFailure(n.takesTasks() ? onTakingNode : enabled, first, n);
             if (failed == null) {
-                feasible.add(new Candidate(n, serviceId));
+                feasible.add(new Candidate(n, serviceId, n.recentFailures(version, nowMs)));
             } else {
                 rejected.merge(failed, 1, Integer::sum);
             }
@@ -142,17 +145,22 @@ public final class TaskScheduler {
     }
 
     /**
-     * A feasible node in a group's heap, ranked by spread: fewest tasks of the service, then fewest tasks,
-     * then node id (its rank among the nodes). The counts are copied from the NodeInfo and refreshed
-     * when a task is placed there, so that comparing costs no map lookups.
+     * A feasible node in a group's heap, ranked by spread: fewest tasks of the service, then fewest recent
+     * failures of its tasks (a replacement goes to another node as loaded as the one where its slot just failed,
+     * whose engine is still taking the dead container apart), then fewest tasks, then node id (its rank among the
+     * nodes). A node with {@link NodeInfo#MAX_FAILURES} recent failures comes after every node with fewer,
+     * whatever their tasks (Swarm's potentially faulty node). The counts are copied from the NodeInfo and
+     * refreshed when a task is placed there, so that comparing costs no map lookups.
      */
     private static final class Candidate implements Comparable<Candidate> {
         final NodeInfo node;
+        final int failures;
         int ofService;
         int tasks;
 
-        Candidate(NodeInfo node, String serviceId) {
+        Candidate(NodeInfo node, String serviceId, int failures) {
             this.node = node;
+            this.failures = failures;
             refresh(serviceId);
         }
 
@@ -163,8 +171,14 @@ public final class TaskScheduler {
 
         @Override
         public int compareTo(Candidate o) {
+            if (failures != o.failures && (failures >= NodeInfo.MAX_FAILURES || o.failures >= NodeInfo.MAX_FAILURES)) {
+                return Integer.compare(failures, o.failures);
+            }
             if (ofService != o.ofService) {
                 return Integer.compare(ofService, o.ofService);
+            }
+            if (failures != o.failures) {
+                return Integer.compare(failures, o.failures);
             }
             if (tasks != o.tasks) {
                 return Integer.compare(tasks, o.tasks);

@@ -9,6 +9,7 @@ import io.flotilla.contracts.v1.Service;
 import io.flotilla.contracts.v1.StateEvent;
 import io.flotilla.contracts.v1.StoredObject;
 import io.flotilla.contracts.v1.Task;
+import io.flotilla.contracts.v1.TaskState;
 import io.flotilla.scheduler.placement.NodeTable;
 
 import java.util.ArrayList;
@@ -207,6 +208,9 @@ public final class ClusterView {
                 }
                 tasks.put(id, stored);
                 index(stored);
+                if (failedNow(old, stored)) {
+                    nodeTable.taskFailed(stored, stored.getStatus().getTimestampMs());
+                }
                 Set<String> keys = new HashSet<>(4);
                 keys.add(stored.getServiceId());
                 if (old != null && !old.getServiceId().equals(stored.getServiceId())) {
@@ -293,6 +297,20 @@ public final class ClusterView {
             }
         }
         return keys;
+    }
+
+    /**
+     * The task's agent has just reported it failed or rejected on its node (as Swarm, not counted for a global
+     * service's task: the scheduler does not choose its node).
+     */
+    private boolean failedNow(Task old, Task t) {
+        TaskState state = t.getStatus().getState();
+        if (old == null || old.getStatus().getState() == state || t.getNodeId().isEmpty()
+                || state != TaskState.TASK_FAILED && state != TaskState.TASK_REJECTED) {
+            return false;
+        }
+        Service s = services.get(t.getServiceId());
+        return s == null || !s.getSpec().hasGlobal();
     }
 
     private void index(Task t) {

@@ -12,6 +12,7 @@ import io.flotilla.contracts.v1.Resources;
 import io.flotilla.contracts.v1.Task;
 import io.flotilla.contracts.v1.TaskState;
 import io.flotilla.scheduler.harness.Harness;
+import io.flotilla.scheduler.state.TaskStates;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -154,6 +155,43 @@ class PlacementTest {
         h.converge();
         assertEquals(3, h.wanted(svc).stream().map(Task::getNodeId).distinct().count());
         assertEquals(1, h.wanted(first).size());
+    }
+
+    @Test
+    void aReplacementGoesToAnotherNodeAsLoadedAsTheOneWhereItsSlotFailed() {
+        threeNodes();
+        String svc = constrained("web", 3, "node.role==worker");
+        h.converge();
+        h.runAll();
+        List<Task> onWorker1 = h.wanted(svc).stream().filter(t -> t.getNodeId().equals("node-worker1")).toList();
+        assertEquals(2, onWorker1.size(), "two on the first worker, one on the other");
+        h.report(onWorker1.get(0).getMeta().getId(), TaskState.TASK_FAILED); // one each now: a tie
+        h.converge();
+        Task replacement = h.slot(svc, onWorker1.get(0).getSlot()).stream().filter(TaskStates::wanted).findFirst().orElseThrow();
+        assertEquals("node-worker2", replacement.getNodeId(), "not back to the node that is still taking the dead one apart");
+    }
+
+    @Test
+    void aNodeWhereTheServiceFailedFiveTimesInFiveMinutesIsTriedLast() {
+        threeNodes();
+        String svc = constrained("web", 2, "node.role==worker");
+        h.converge();
+        for (int i = 1; i <= NodeInfo.MAX_FAILURES; i++) {
+            h.runAll();
+            Task there = h.wanted(svc).stream().filter(t -> t.getNodeId().equals("node-worker1")).findFirst().orElseThrow();
+            h.now += 10;
+            h.report(there.getMeta().getId(), TaskState.TASK_FAILED);
+            h.advance(5_000); // past the restart back-off
+            long onWorker1 = h.wanted(svc).stream().filter(t -> t.getNodeId().equals("node-worker1")).count();
+            assertEquals(i < NodeInfo.MAX_FAILURES ? 1 : 0, onWorker1, "after failure " + i + ": spread first, until the fifth");
+        }
+        assertEquals(2, h.wanted(svc).stream().filter(t -> t.getNodeId().equals("node-worker2")).count());
+        // five minutes on, the failures are forgotten: spread again
+        h.advance(NodeInfo.FAILURE_WINDOW_MS);
+        h.updateService(svc, s -> s.setSpec(s.getSpec().toBuilder().setReplicated(
+                io.flotilla.contracts.v1.ReplicatedMode.newBuilder().setReplicas(3))));
+        h.converge();
+        assertEquals(1, h.wanted(svc).stream().filter(t -> t.getNodeId().equals("node-worker1")).count());
     }
 
     @Test
