@@ -58,12 +58,19 @@ public class ServiceCommands {
         return store.list(Kind.KIND_SERVICE).stream().map(StoredObject::getService).toList();
     }
 
-    /** By full id, exact name or unique id prefix; 404 "service X not found". */
+    /**
+     * By full id, exact name or unique id prefix; 404 "service X not found". An id or a name costs the store one
+     * or two small calls (the CLI's and the benches' polls name the service); only a prefix reads every service.
+     */
     public Service find(String ref) {
         if (ref != null && !ref.isEmpty()) {
             var direct = store.get(Kind.KIND_SERVICE, ref);
             if (direct.isPresent() && direct.get().hasService()) {
                 return direct.get().getService();
+            }
+            List<StoredObject> named = store.list(Kind.KIND_SERVICE, Map.of("name", ref));
+            if (named.size() == 1 && named.get(0).hasService()) {
+                return named.get(0).getService();
             }
         }
         return Lookup.resolve("service", ref, list(), s -> s.getMeta().getId(), s -> s.getSpec().getName());

@@ -28,6 +28,7 @@ import org.jboss.logging.Logger;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -83,19 +84,21 @@ public class TaskResource {
             desired.add(TaskStates.fromDocker(word));
         }
         boolean upToDate = f.has("_up-to-date");
-        Map<String, String> networkNames = networkNames();
-        tasks.list(new TaskQueries.Query(serviceIds, nodeIds, desired, upToDate)).stream()
+        List<Task> found = tasks.list(new TaskQueries.Query(serviceIds, nodeIds, desired, upToDate)).stream()
                 .filter(t -> f.matches("id", v -> t.getMeta().getId().startsWith(v)))
                 .filter(t -> f.matches("name", v -> (t.getServiceName() + "." + t.getSlot()).startsWith(v)))
                 .sorted(Comparator.comparing((Task t) -> t.getMeta().getId()))
-                .forEach(t -> out.add(TaskMapper.toDocker(t, networkNames)));
+                .toList();
+        Map<String, String> networkNames = networkNames(found);
+        found.forEach(t -> out.add(TaskMapper.toDocker(t, networkNames)));
         return out;
     }
 
     @GET
     @Path("/{id}")
     public JsonNode inspect(@PathParam("id") String id) {
-        return TaskMapper.toDocker(tasks.find(id), networkNames());
+        Task t = tasks.find(id);
+        return TaskMapper.toDocker(t, networkNames(List.of(t)));
     }
 
     /** Docker's task logs: the task's container log from its node, multiplexed, with task context. */
@@ -111,8 +114,15 @@ public class TaskResource {
         return DockerParams.logStream(logs, tasks.logSources(java.util.List.of(task)), options);
     }
 
-    private Map<String, String> networkNames() {
+    /**
+     * Network id -> name for the networks these tasks are attached to: a list call to the store only when one of
+     * them has an attachment (the CLI and the benches poll this endpoint; most tasks of a bench have none).
+     */
+    private Map<String, String> networkNames(List<Task> tasks) {
         Map<String, String> names = new HashMap<>();
+        if (tasks.stream().allMatch(t -> t.getNetworksCount() == 0)) {
+            return names;
+        }
         try {
             for (StoredObject o : store.list(Kind.KIND_NETWORK)) {
                 names.put(o.getNetwork().getMeta().getId(), o.getNetwork().getName());
