@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Swarm membership on the lab with the stock docker CLI, as a user types it (issue 4's test list):
  * init, both tokens, a wrong token refused, two worker joins, node ls (3 Ready, 1 Leader), a worker
- * refused the manager commands, leave and rejoin, rotation (the old token refused), promote to three
+ * refused the manager commands, leave and rejoin, rotation (the old token refused), a live worker removed (node rm
+ * refused, then --force: its task containers go) and joined again, promote to three
  * managers (1 Leader, 2 Reachable), demote (and the last manager refused), drain/pause/active, a crashed
  * host Down within the grace period and Ready again after it starts. Timings are printed.
  * The lab's repository: FLOTILLA_LAB_REPO, else flotilla.repo.
@@ -123,6 +124,26 @@ class MembershipLabIT {
         assertTrue(ok("swarm02", "swarm", "join", "--token", rotated, "10.10.10.60:2377")
                 .contains("This node joined a swarm as a worker."));
         awaitNodeLs("swarm00", out -> count(out, " Ready ") == 3 && !out.contains(oldId), 30);
+
+        // a live worker removed by the managers: refused without --force (Swarm's message); with it the node is out
+        // of the swarm, and its task containers stop and go as at a leave; it joins again after
+        ok("swarm00", "service", "create", "--detach", "--mode", "global", "--name", "everywhere",
+                "kalise/nodejs-web-app:latest");
+        List<String> itsContainers = List.of("ps", "-aq", "--filter", "label=com.docker.swarm.service.name=everywhere");
+        awaitOut("swarm02", itsContainers, out -> !out.isBlank(), 60);
+        Result live = docker("swarm00", "node", "rm", "swarm02");
+        assertNotEquals(0, live.code);
+        assertTrue(live.out.contains("is not down and can't be removed"), live.out);
+        long tr = System.nanoTime();
+        ok("swarm00", "node", "rm", "--force", "swarm02");
+        awaitOut("swarm02", itsContainers, String::isBlank, 30);
+        awaitOut("swarm02", List.of("info", "--format", "{{.Swarm.LocalNodeState}}"), out -> out.trim().equals("inactive"), 10);
+        System.out.printf("node rm --force of a live worker -> its task container gone: %d ms%n", ms(tr));
+        awaitNodeLs("swarm00", out -> !out.contains("swarm02") && count(out, " Ready ") == 2, 10);
+        ok("swarm00", "service", "rm", "everywhere");
+        assertTrue(ok("swarm02", "swarm", "join", "--token", rotated, "10.10.10.60:2377")
+                .contains("This node joined a swarm as a worker."));
+        awaitNodeLs("swarm00", out -> count(out, " Ready ") == 3, 30);
 
         // promote to three managers: 1 Leader, 2 Reachable
         long tp = System.nanoTime();
@@ -241,17 +262,22 @@ class MembershipLabIT {
     }
 
     private static String awaitNodeLs(String host, Predicate<String> until, int seconds) throws Exception {
+        return awaitOut(host, List.of("node", "ls"), until, seconds);
+    }
+
+    /** Runs the command every 200 ms until it succeeds with an output that passes. */
+    private static String awaitOut(String host, List<String> args, Predicate<String> until, int seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         String last = "";
         do {
-            Result r = docker(host, "node", "ls");
+            Result r = docker(host, args.toArray(String[]::new));
             last = r.out;
             if (r.code == 0 && until.test(r.out)) {
                 return r.out;
             }
             Thread.sleep(200);
         } while (System.nanoTime() < deadline);
-        fail("node ls did not get there within " + seconds + " s:\n" + last);
+        fail(host + ": docker " + String.join(" ", args) + " did not get there within " + seconds + " s:\n" + last);
         return null;
     }
 
