@@ -39,14 +39,16 @@ class RaftGroupIT {
 
     @Test
     void aRestartedMemberCatchesUpUnderContinuousWrites(@TempDir Path dir) throws Exception {
-        restartUnderLoad(dir, 32 << 20, 1, 1500, false);
+        restartUnderLoad(dir, 32 << 20, 1, 0, 1500, false);
     }
 
     @Test
     void aMemberMissingMegabytesOfLogCatchesUpInChunksUnderWrites(@TempDir Path dir) throws Exception {
         // batches of 50 creates (about 2.5 kB an entry): megabytes missed, several resend chunks (the three
-        // members share the test JVM's 256 MB heap: tens of thousands of objects each at most)
-        restartUnderLoad(dir, 64 << 20, 50, 1500, false);
+        // members share the test JVM's 256 MB heap: tens of thousands of objects each at most). Paced at 250
+        // writes a second and down 3 s (about 750 batches, ~1.9 MB): unpaced on a quiet machine, 2,367 batches
+        // were written and the heap ran out (CI)
+        restartUnderLoad(dir, 64 << 20, 50, 250, 3000, false);
     }
 
     @Test
@@ -54,7 +56,7 @@ class RaftGroupIT {
         // a snapshot (and log truncation) every 200 kB: the stopped member's next entry is gone from the log.
         // Paced (400 writes of 20 creates a second): unpaced on a quiet machine the three members' objects
         // outgrew the test JVM's heap
-        restartUnderLoad(dir, 200_000, 20, 2000, true);
+        restartUnderLoad(dir, 200_000, 20, 400, 2000, true);
     }
 
     /**
@@ -183,12 +185,14 @@ class RaftGroupIT {
         }
     }
 
-    private static void restartUnderLoad(Path dir, long maxLogBytes, int batch, long downMs, boolean bySnapshot) throws Exception {
+    /** {@code perSecond}: the load's pace (writes a second over its four writers; 0: as fast as answered). */
+    private static void restartUnderLoad(Path dir, long maxLogBytes, int batch, int perSecond, long downMs,
+                                         boolean bySnapshot) throws Exception {
         try (LocalGroup g = new LocalGroup(dir, 3, maxLogBytes)) {
             g.startAll();
             int leader = g.awaitLeader(30_000);
             int follower = (leader + 1) % 3;
-            try (LocalGroup.Load load = g.new Load(4, batch, bySnapshot ? 400 : 0)) {
+            try (LocalGroup.Load load = g.new Load(4, batch, perSecond)) {
                 Thread.sleep(1000);
                 g.stop(follower);
                 long before = g.store(leader).index();
