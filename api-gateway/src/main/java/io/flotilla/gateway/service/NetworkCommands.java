@@ -145,13 +145,8 @@ public class NetworkCommands {
 
     /** By full id, exact name or unique id prefix; 404 "network X not found". */
     public Network find(String ref) {
-        if (ref != null && !ref.isEmpty()) {
-            var direct = store.get(Kind.KIND_NETWORK, ref);
-            if (direct.isPresent() && direct.get().hasNetwork()) {
-                return direct.get().getNetwork();
-            }
-        }
-        return Lookup.resolve("network", ref, list(), n -> n.getMeta().getId(), Network::getName);
+        return Lookup.find("network", store, Kind.KIND_NETWORK, ref, o -> o.hasNetwork() ? o.getNetwork() : null,
+                this::list, n -> n.getMeta().getId(), Network::getName);
     }
 
     public void remove(String ref) {

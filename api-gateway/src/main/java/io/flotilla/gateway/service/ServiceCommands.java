@@ -58,22 +58,10 @@ public class ServiceCommands {
         return store.list(Kind.KIND_SERVICE).stream().map(StoredObject::getService).toList();
     }
 
-    /**
-     * By full id, exact name or unique id prefix; 404 "service X not found". An id or a name costs the store one
-     * or two small calls (the CLI's and the benches' polls name the service); only a prefix reads every service.
-     */
+    /** By full id, exact name or unique id prefix; 404 "service X not found" ({@link Lookup#find}). */
     public Service find(String ref) {
-        if (ref != null && !ref.isEmpty()) {
-            var direct = store.get(Kind.KIND_SERVICE, ref);
-            if (direct.isPresent() && direct.get().hasService()) {
-                return direct.get().getService();
-            }
-            List<StoredObject> named = store.list(Kind.KIND_SERVICE, Map.of("name", ref));
-            if (named.size() == 1 && named.get(0).hasService()) {
-                return named.get(0).getService();
-            }
-        }
-        return Lookup.resolve("service", ref, list(), s -> s.getMeta().getId(), s -> s.getSpec().getName());
+        return Lookup.find("service", store, Kind.KIND_SERVICE, ref, o -> o.hasService() ? o.getService() : null,
+                this::list, s -> s.getMeta().getId(), s -> s.getSpec().getName());
     }
 
     /**

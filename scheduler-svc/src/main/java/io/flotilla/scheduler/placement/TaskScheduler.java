@@ -85,17 +85,17 @@ public final class TaskScheduler {
                 groups.computeIfAbsent(NodeInfo.versionedService(t), k -> new ArrayList<>()).add(t);
             }
         }
-        for (List<Task> group : groups.values()) {
-            group.sort(Comparator.comparingLong(Task::getSlot).thenComparing(t -> t.getMeta().getId()));
-            placeGroup(group, table, plan, nowMs);
+        for (Map.Entry<String, List<Task>> group : groups.entrySet()) {
+            group.getValue().sort(Comparator.comparingLong(Task::getSlot).thenComparing(t -> t.getMeta().getId()));
+            placeGroup(group.getKey(), group.getValue(), table, plan, nowMs);
         }
         return plan;
     }
 
-    private void placeGroup(List<Task> group, NodeTable table, Plan plan, long nowMs) {
+    /** {@code version}: the group's service version ({@link NodeInfo#versionedService}), its key. */
+    private void placeGroup(String version, List<Task> group, NodeTable table, Plan plan, long nowMs) {
         Task first = group.get(0);
         String serviceId = first.getServiceId();
-        String version = NodeInfo.versionedService(first);
         List<NodeChecker> enabled = new ArrayList<>(chain.size());
         List<NodeChecker> dynamic = new ArrayList<>(2);
         // on a node that is ready and active, the checkers that look at nothing else pass
