@@ -89,6 +89,13 @@ public final class EngineApi implements Closeable {
         this.networkFacts = facts == null ? NetworkFacts.NONE : facts;
     }
 
+    private volatile java.util.function.BooleanSupplier sessionUp;
+
+    /** Whether this node's dispatcher session is up: a join answers once it is (null: it does not wait). */
+    public void sessionUp(java.util.function.BooleanSupplier up) {
+        this.sessionUp = up;
+    }
+
     public EngineApi(Settings settings, SwarmState swarm, ManagerControl managers) {
         this.settings = settings;
         this.swarm = swarm;
@@ -765,6 +772,19 @@ public final class EngineApi implements Closeable {
         LOG.warnf("the api-gateway does not know node %s yet (%s); answering swarm init anyway", nodeId, last);
     }
 
+    private void waitSession(String nodeId, Deadline deadline) {
+        java.util.function.BooleanSupplier up = sessionUp;
+        if (up == null) {
+            return;
+        }
+        while (!up.getAsBoolean()) {
+            if (deadline.passed() || !deadline.pause(20)) {
+                LOG.warnf("joined as node %s, its session with a manager not up yet; answering the join anyway", nodeId);
+                return;
+            }
+        }
+    }
+
     /**
      * docker swarm join: Dispatcher.Join on a manager (the first of RemoteAddrs that answers) with the
      * token and this node's new public key; the manager answers the node id, its certificate, the CA and
@@ -866,6 +886,8 @@ public final class EngineApi implements Closeable {
             }
             List<String> managerAddrs = answer.getManagersList().isEmpty() ? remotes : answer.getManagersList();
             swarm.update(new SwarmState.Snapshot(nodeId, true, manager, managerAddrs));
+            // as Swarm's join, which returns when the node's agent has its session (the node is ready in node ls)
+            waitSession(nodeId, Deadline.in(settings.joinTimeout()));
             LOG.infof("joined the swarm as %s %s in %d ms (managers %s)", manager ? "manager" : "worker", nodeId,
                     (System.nanoTime() - t0) / 1_000_000, managerAddrs);
             return new Responses.Response(200, null, new byte[0]);

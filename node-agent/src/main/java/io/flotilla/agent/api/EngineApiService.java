@@ -25,6 +25,8 @@ public class EngineApiService {
     @Inject
     ManagerServices managerServices;
     @Inject
+    io.flotilla.agent.session.SessionStarter sessions;
+    @Inject
     jakarta.enterprise.inject.Instance<io.flotilla.agent.net.NetworkFacts> networkFacts;
     @ConfigProperty(name = "flotilla.api.listen")
     String listen;
@@ -58,6 +60,7 @@ public class EngineApiService {
         api = new EngineApi(new EngineApi.Settings(listen, dockerSocket, gatewayUrl, node, advertiseAddr,
                 clusterHealthUrl, initTimeout, joinTimeout, java.nio.file.Path.of(data), grpcPlaintext), swarmState, managerServices);
         api.networkFacts(networkFacts.isResolvable() ? networkFacts.get() : null);
+        api.sessionUp(sessions::sessionUp);
         try {
             String bound = api.start();
             LOG.infof("Docker Engine API (1.41) listening on %s; dockerd at unix://%s; managers at %s", bound,

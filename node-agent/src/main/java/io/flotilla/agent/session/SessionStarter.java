@@ -140,6 +140,12 @@ public class SessionStarter {
         return client;
     }
 
+    /** Whether the session with a manager is up (this node registered and heartbeating). */
+    public boolean sessionUp() {
+        SessionClient c = client;
+        return c != null && !c.connectedTo().isEmpty();
+    }
+
     /** Until an executor exists: assignments are logged, nothing runs. */
     private static final class NoExecutor implements TaskExecutor {
         @Override
