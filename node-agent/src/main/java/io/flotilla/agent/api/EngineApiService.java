@@ -46,6 +46,9 @@ public class EngineApiService {
     String advertiseAddr;
     @ConfigProperty(name = "flotilla.api.join-timeout", defaultValue = "8s")
     Duration joinTimeout;
+    /** Whether an agent in no swarm runs the join's steps once at its start ({@link EngineApi#warmUpJoin}). */
+    @ConfigProperty(name = "flotilla.api.join-warm-up", defaultValue = "true")
+    boolean joinWarmUp;
     @ConfigProperty(name = "flotilla.data")
     String data;
     @ConfigProperty(name = "flotilla.grpc.plaintext", defaultValue = "false")
@@ -63,6 +66,11 @@ public class EngineApiService {
         api.sessionUp(sessions::sessionUp);
         try {
             String bound = api.start();
+            if (joinWarmUp) {
+                Thread warm = new Thread(api::warmUpJoin, "join-warm-up");
+                warm.setDaemon(true);
+                warm.start();
+            }
             LOG.infof("Docker Engine API (1.41) listening on %s; dockerd at unix://%s; managers at %s", bound,
                     dockerSocket, gatewayUrl);
         } catch (IOException e) {
