@@ -69,6 +69,8 @@ public class GrpcStoreClient implements StoreClient {
     private ClientCallStreamObserver<WatchRequest> call; // guarded by watchLock
     private long retryMs = RETRY_MIN_MS; // guarded by watchLock
     private volatile boolean closed;
+    /** Set once the first read has opened the watch (later ones take no lock to know it). */
+    private volatile boolean watching;
 
     private StoreGrpc.StoreBlockingStub call() {
         return stub.withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
@@ -132,14 +134,17 @@ public class GrpcStoreClient implements StoreClient {
         if (!viewEnabled) {
             return false;
         }
-        synchronized (watchLock) {
-            if (retries == null && !closed) {
-                retries = Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "store-view");
-                    t.setDaemon(true);
-                    return t;
-                });
-                watch();
+        if (!watching) {
+            synchronized (watchLock) {
+                if (retries == null && !closed) {
+                    retries = Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "store-view");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    watch();
+                }
+                watching = true;
             }
         }
         return view.readableAt(written.get(), viewWaitMs);
@@ -154,8 +159,8 @@ public class GrpcStoreClient implements StoreClient {
             view.restart();
             // a message is a snapshot chunk (500 objects) or one batch's changes: above gRPC's 4 MB default for
             // a large batch, which would end the watch again and again
-            StoreGrpc.StoreStub stub = StoreGrpc.newStub(channel).withMaxInboundMessageSize(MAX_WATCH_MESSAGE);
-            stub.watch(WatchRequest.getDefaultInstance(), new ClientResponseObserver<WatchRequest, WatchResponse>() {
+            StoreGrpc.StoreStub async = StoreGrpc.newStub(channel).withMaxInboundMessageSize(MAX_WATCH_MESSAGE);
+            async.watch(WatchRequest.getDefaultInstance(), new ClientResponseObserver<WatchRequest, WatchResponse>() {
                 @Override
                 public void beforeStart(ClientCallStreamObserver<WatchRequest> requests) {
                     synchronized (watchLock) {
