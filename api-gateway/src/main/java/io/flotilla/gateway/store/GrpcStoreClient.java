@@ -147,7 +147,21 @@ public class GrpcStoreClient implements StoreClient {
                 watching = true;
             }
         }
-        return view.readableAt(written.get(), viewWaitMs);
+        long wanted = written.get();
+        if (view.readableAt(wanted, 0)) {
+            return true;
+        }
+        long t0 = System.nanoTime();
+        boolean readable = view.readableAt(wanted, viewWaitMs);
+        long waitedMs = (System.nanoTime() - t0) / 1_000_000;
+        if (!readable && waitedMs > 0) {
+            // the watch is live but did not bring this gateway's last write in time: worth knowing
+            LOG.infof("store view at index %d after %d ms, this gateway wrote %d: read from the store", view.index(),
+                    waitedMs, wanted);
+        } else if (waitedMs >= 20) {
+            LOG.debugf("store view reached index %d after %d ms", wanted, waitedMs);
+        }
+        return readable;
     }
 
     /** Opens a watch of every kind from index 0; when it ends, another after a growing pause. */
