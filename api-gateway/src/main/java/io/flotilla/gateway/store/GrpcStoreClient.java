@@ -62,7 +62,11 @@ public class GrpcStoreClient implements StoreClient {
     long viewWaitMs;
 
     private final StoreView view = new StoreView();
-    /** The highest store index of a write made through this gateway. */
+    /**
+     * The highest store index of a write made through this gateway. A write is answered once this manager's store
+     * has applied it, so its watch reaches that index. The indexes are one swarm's: the gateway is stopped with
+     * its manager's services when the node leaves, and a new swarm gets a new gateway.
+     */
     private final AtomicLong written = new AtomicLong();
     private final Object watchLock = new Object();
     private ScheduledExecutorService retries; // guarded by watchLock; made at the first read
