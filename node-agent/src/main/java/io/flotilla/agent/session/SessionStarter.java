@@ -140,10 +140,10 @@ public class SessionStarter {
         return client;
     }
 
-    /** Whether the session with a manager is up (this node registered and heartbeating). */
+    /** Whether the session with a manager is up (this node registered and heartbeating); true without sessions. */
     public boolean sessionUp() {
         SessionClient c = client;
-        return c != null && !c.connectedTo().isEmpty();
+        return !enabled || c != null && !c.connectedTo().isEmpty();
     }
 
     /** Until an executor exists: assignments are logged, nothing runs. */
