@@ -789,8 +789,9 @@ public final class EngineApi implements Closeable {
      * A node's first join is its agent's first TLS gRPC call: in a new JVM the lab's took 1.7-2.8 s, most of it
      * class loading and first runs (a node whose join had failed once before joined in 450 ms, later joins take
      * 250-300 ms). An agent that is in no swarm goes through the same steps once at its start against a closed
-     * port on loopback: a key pair, the node description, the join's TLS context and channel, the call refused.
-     * Nothing leaves the host and nothing is kept.
+     * port on loopback: a key pair, the node description, the join's channel, the call refused, then the TLS
+     * handshake's first step on an engine with no peer ({@link ManagerChannels#warmUpTls}). Nothing leaves the
+     * host and nothing is kept.
      */
     public void warmUpJoin() {
         if (swarm.current().member()) {
@@ -804,7 +805,12 @@ public final class EngineApi implements Closeable {
                     .setDescription(NodeFacts.describe(settings.node(), Path.of(settings.dockerSocket()))).build();
             JoinClient.join(channels, "127.0.0.1:1", jr, 2000);
         } catch (RuntimeException expected) {
-            // refused: what was to be loaded is loaded
+            // refused before any TLS: what the channel needs is loaded
+        }
+        try {
+            channels.warmUpTls();
+        } catch (javax.net.ssl.SSLException | RuntimeException e) {
+            LOG.debugf("TLS warm-up: %s", e.toString());
         }
         LOG.infof("join path warmed up in %d ms", (System.nanoTime() - t0) / 1_000_000);
     }

@@ -79,6 +79,27 @@ public final class ManagerChannels {
         }
     }
 
+    /**
+     * What a first join's TLS does before the manager answers, done ahead without a peer: the join's TLS context,
+     * an engine of it and its first handshake record (the ClientHello, with its key share) written into a buffer
+     * and dropped. In a new JVM this is most of a first join's time on the agent: the security providers are
+     * loaded then (a signed jar's verification among them). Nothing is sent. Plain text: nothing to do.
+     */
+    public void warmUpTls() throws SSLException {
+        if (identity == null) {
+            return;
+        }
+        SslContext ctx = GrpcSslContexts.forClient().trustManager(new PinnedCa("0".repeat(50))).build();
+        SSLEngine engine = ctx.newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
+        try {
+            engine.beginHandshake();
+            java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+            engine.wrap(java.nio.ByteBuffer.allocate(0), out);
+        } finally {
+            engine.closeOutbound();
+        }
+    }
+
     static NettyChannelBuilder builder(String addr) {
         String host = addr;
         int port = 2377;
