@@ -172,8 +172,9 @@ final class StoreView {
     }
 
     /**
-     * Objects of a kind matching every filter, as the store's List (store.proto: "name" of any kind, a task's
-     * "service_id" and "node_id"; the gateway asks for no other).
+     * Objects of a kind matching every filter, as the store's List: the filters the gateway reads with, the "name"
+     * of a service or network (the kinds it looks up by name: {@code service.Lookup}), a task's "service_id" and
+     * "node_id".
      *
      * @throws IllegalArgumentException for any other filter (the caller asks the store, which answers or refuses it)
      */
@@ -181,7 +182,8 @@ final class StoreView {
         Predicate<StoredObject> p = o -> true;
         for (Map.Entry<String, String> f : filters.entrySet()) {
             Function<StoredObject, String> field = switch (f.getKey()) {
-                case "name" -> StoreView::name;
+                case "name" -> kind == Kind.KIND_SERVICE ? o -> o.getService().getSpec().getName()
+                        : kind == Kind.KIND_NETWORK ? o -> o.getNetwork().getName() : null;
                 case "service_id" -> kind == Kind.KIND_TASK ? o -> o.getTask().getServiceId() : null;
                 case "node_id" -> kind == Kind.KIND_TASK ? o -> o.getTask().getNodeId() : null;
                 default -> null;
@@ -211,19 +213,6 @@ final class StoreView {
         } finally {
             lock.readLock().unlock();
         }
-    }
-
-    /** The name the store filters by: a node's spec name, else its hostname; a task's service name. */
-    private static String name(StoredObject o) {
-        return switch (o.getObjectCase()) {
-            case NODE -> o.getNode().getSpec().getName().isEmpty()
-                    ? o.getNode().getDescription().getHostname() : o.getNode().getSpec().getName();
-            case SERVICE -> o.getService().getSpec().getName();
-            case NETWORK -> o.getNetwork().getName();
-            case TASK -> o.getTask().getServiceName();
-            case CLUSTER -> o.getCluster().getName();
-            default -> "";
-        };
     }
 
     private static Map<Kind, Map<String, StoredObject>> emptyTables() {

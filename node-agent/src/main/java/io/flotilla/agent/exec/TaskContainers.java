@@ -40,12 +40,19 @@ public final class TaskContainers {
 
     /** True when the task publishes a port in host mode (on its node's own address). */
     public static boolean publishesOnHost(Task task) {
+        return !hostPorts(task).isEmpty();
+    }
+
+    /** The ports the task publishes in host mode: bound on its node's own address by its container. */
+    static List<ContainerConfig.HostPort> hostPorts(Task task) {
+        List<ContainerConfig.HostPort> hostPorts = new ArrayList<>();
         for (PortConfig p : task.getEndpoint().getSpec().getPortsList()) {
-            if (p.getPublishMode() == PublishMode.PUBLISH_HOST) {
-                return true;
+            if (p.getPublishMode() == PublishMode.PUBLISH_HOST && p.getTargetPort() > 0) {
+                hostPorts.add(new ContainerConfig.HostPort(p.getProtocol().isEmpty() ? "tcp" : p.getProtocol(),
+                        p.getTargetPort(), p.getPublishedPort()));
             }
         }
-        return false;
+        return hostPorts;
     }
 
     /** The container to create for the task on this node. */
@@ -60,13 +67,7 @@ public final class TaskContainers {
         labels.put(LABEL_SERVICE_NAME, task.getServiceName());
         labels.put(LABEL_NODE_ID, nodeId);
         Resources limits = task.getSpec().getLimits();
-        List<ContainerConfig.HostPort> hostPorts = new ArrayList<>();
-        for (PortConfig p : task.getEndpoint().getSpec().getPortsList()) {
-            if (p.getPublishMode() == PublishMode.PUBLISH_HOST && p.getTargetPort() > 0) {
-                hostPorts.add(new ContainerConfig.HostPort(p.getProtocol().isEmpty() ? "tcp" : p.getProtocol(),
-                        p.getTargetPort(), p.getPublishedPort()));
-            }
-        }
+        List<ContainerConfig.HostPort> hostPorts = hostPorts(task);
         return new ContainerConfig(name, c.getImage(), c.getCommandList(), c.getArgsList(), c.getEnvList(),
                 labels, c.getHostname(), c.getDir(), c.getUser(), c.getTty(),
                 Math.max(0, limits.getMemoryBytes()), Math.max(0, limits.getNanoCpus()), networkMode, hostPorts);

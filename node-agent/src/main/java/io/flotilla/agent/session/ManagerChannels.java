@@ -73,7 +73,7 @@ public final class ManagerChannels {
             throw new InvalidToken();
         }
         try {
-            return b.sslContext(GrpcSslContexts.forClient().trustManager(new PinnedCa(digest)).build()).build();
+            return b.sslContext(joinContext(digest)).build();
         } catch (SSLException e) {
             throw new IllegalStateException("cannot make the TLS context of a join: " + e.getMessage(), e);
         }
@@ -89,8 +89,7 @@ public final class ManagerChannels {
         if (identity == null) {
             return;
         }
-        SslContext ctx = GrpcSslContexts.forClient().trustManager(new PinnedCa("0".repeat(50))).build();
-        SSLEngine engine = ctx.newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
+        SSLEngine engine = joinContext("0".repeat(50)).newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
         try {
             engine.beginHandshake();
             java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
@@ -98,6 +97,11 @@ public final class ManagerChannels {
         } finally {
             engine.closeOutbound();
         }
+    }
+
+    /** The TLS context of a join: the manager checked against the CA whose digest the token carries. */
+    private static SslContext joinContext(String digest) throws SSLException {
+        return GrpcSslContexts.forClient().trustManager(new PinnedCa(digest)).build();
     }
 
     static NettyChannelBuilder builder(String addr) {
