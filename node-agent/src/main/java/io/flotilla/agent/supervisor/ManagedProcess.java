@@ -76,11 +76,17 @@ final class ManagedProcess {
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logfile.toFile()));
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process p = pb.start();
+        // the pidfile first: whoever sees the new pid (pids()) finds it in the pidfile too
+        Path tmp = pidfile.resolveSibling(pidfile.getFileName() + ".tmp");
+        try {
+            Files.writeString(tmp, p.pid() + "\n");
+            Files.move(tmp, pidfile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            p.destroyForcibly(); // a child no pidfile names would outlive every stop
+            throw e;
+        }
         handle = p.toHandle();
         startedAt = System.currentTimeMillis();
-        Path tmp = pidfile.resolveSibling(pidfile.getFileName() + ".tmp");
-        Files.writeString(tmp, p.pid() + "\n");
-        Files.move(tmp, pidfile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         LOG.infof("started %s (pid %d), log %s", name, p.pid(), logfile);
         watch(handle);
     }
