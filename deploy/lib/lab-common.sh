@@ -142,3 +142,16 @@ docker_sock_get() { curl -s -o /dev/null -w '%{http_code}' --max-time "${3:-2}" 
 dockerd_answers() { [[ -S $(host_sock "$1") && $(docker_sock_get "$(host_sock "$1")" /_ping) == 200 ]]; }
 endpoint_answers() { curl -s -o /dev/null --max-time 1 "http://$(host_ip "$1"):2375/_ping" 2>/dev/null; }
 health_answers() { curl -s -o /dev/null --max-time 1 "http://$(host_ip "$1"):9101/q/health" 2>/dev/null; }
+dns_answers() { curl -sf -o /dev/null --max-time 1 "http://$(host_ip "$1"):9106/q/health/started" 2>/dev/null; }
+
+# The node's dns-svc, which the agent starts at its own start (node-agent NodeDns), in a swarm or not: a host is
+# up once it answers. Returns at once when there is none 10 s after the agent answered (the agent runs none).
+wait_node_dns() {
+  local h=$1 secs=${2:-90} i
+  for ((i = 0; i < secs * 4; i++)); do
+    dns_answers "$h" && return 0
+    ((i >= 40)) && [[ ! -f "$(host_pids_dir "$h")/dns-svc-node.pid" ]] && return 0
+    sleep 0.25
+  done
+  return 1
+}

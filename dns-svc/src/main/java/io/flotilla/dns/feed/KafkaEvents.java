@@ -39,6 +39,7 @@ final class KafkaEvents {
     private final JsonFormat.Parser parser = JsonFormat.parser().ignoringUnknownFields();
     private volatile boolean connected;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile boolean stopped;
     private volatile long records;   // read from the topic (only the following thread writes these)
     private volatile long decoded;   // of which decoded
     private volatile org.apache.kafka.common.Metric fetches;
@@ -66,7 +67,9 @@ final class KafkaEvents {
         return m == null || !(m.metricValue() instanceof Number n) ? 0 : n.longValue();
     }
 
+    /** Ends follow, also one not yet connected (it then ends as soon as it is). */
     void stop() {
+        stopped = true;
         KafkaConsumer<byte[], byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
@@ -90,6 +93,9 @@ final class KafkaEvents {
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "200");
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props)) {
             consumer = c;
+            if (stopped) {
+                c.wakeup(); // stopped before the consumer was there to wake
+            }
             TopicPartition partition = new TopicPartition(Topics.STATE_V1, 0);
             c.beginningOffsets(List.of(partition), connectTimeout);
             c.assign(List.of(partition));

@@ -7,7 +7,9 @@ import io.flotilla.contracts.v1.ListResponse;
 import io.flotilla.contracts.v1.StoreGrpc;
 import io.flotilla.contracts.v1.StoredObject;
 import io.flotilla.dns.view.NameTable;
-import io.quarkus.grpc.GrpcClient;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,9 +17,18 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import javax.net.ssl.SSLException;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -25,85 +36,238 @@ import java.util.concurrent.atomic.LongAdder;
  * Keeps the name table current: List networks, services and tasks from the store (the snapshot and its
  * index), then the Kafka events after that index, or Store.Watch(from_index) when Kafka cannot be
  * reached. Any failure starts over from a fresh List.
+ *
+ * <p>Which store: {@code flotilla.store.host}/{@code port}, or, when {@code flotilla.store.file} is set (as the
+ * node-agent does: it starts this service at its own start, before the node is in a swarm), the store that file
+ * names ({@link StoreTarget}), read again every {@value #FILE_POLL_MS} ms. While it names none the table is empty
+ * and nothing is followed; when it names another (or is rewritten) the feed drops its connection and starts
+ * over. The TLS files are read at each connection, so a renewed certificate is used from the next one on.
+ * Started with none, it first warms its path up ({@link FeedWarmUp}); {@link #started()} tells when that is over.
  */
 @ApplicationScoped
 public class NameTableFeed {
     private static final Logger LOG = Logger.getLogger(NameTableFeed.class);
+    static final long FILE_POLL_MS = 100;
+    private static final int MAX_MESSAGE = 32 * 1024 * 1024;
 
     private final NameTable table = new NameTable();
     private final LongAdder applied = new LongAdder();
 
-    @GrpcClient("store")
-    StoreGrpc.StoreBlockingStub store;
+    @ConfigProperty(name = "flotilla.store.host", defaultValue = "localhost")
+    String storeHost;
+    @ConfigProperty(name = "flotilla.store.port", defaultValue = "2377")
+    int storePort;
+    /** Where the node-agent names the store (see the class comment); unset: the host and port above. */
+    @ConfigProperty(name = "flotilla.store.file")
+    Optional<String> storeFile;
+    @ConfigProperty(name = "flotilla.store.plain-text", defaultValue = "false")
+    boolean plaintext;
+    /** This node's certificate, whose O is the swarm's id (the events of other swarms on the topic are skipped). */
+    @ConfigProperty(name = "flotilla.store.tls.certificate", defaultValue = "")
+    String certificate;
+    @ConfigProperty(name = "flotilla.store.tls.key", defaultValue = "")
+    String key;
+    @ConfigProperty(name = "flotilla.store.tls.ca", defaultValue = "")
+    String ca;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
-    @ConfigProperty(name = "quarkus.grpc.clients.store.plain-text", defaultValue = "false")
-    boolean plaintext;
-    /** This node's certificate, whose O is the swarm's id (the events of other swarms on the topic are skipped). */
-    @ConfigProperty(name = "quarkus.grpc.clients.store.ssl.certificate", defaultValue = "")
-    String certificate;
 
     @ConfigProperty(name = "flotilla.events.enabled", defaultValue = "true")
     boolean enabled;
 
-    private KafkaEvents kafka;
-    private StoreWatch watch;
+    private final Object changed = new Object();
+    private volatile Optional<StoreTarget> target = Optional.empty();
+    private String fileText;                 // the poller's last read (null: not read yet)
+    private volatile KafkaEvents kafka;
+    private volatile StoreWatch watch;
+    private volatile ManagedChannel channel;
     private volatile boolean running;
     private volatile boolean loaded;
+    private volatile boolean started;   // the warm-up (if any) is over
     private Thread thread;
+    private ScheduledExecutorService poller;
 
     void start(@Observes StartupEvent event) {
         if (!enabled) {
+            started = true;
             return;
         }
-        kafka = new KafkaEvents(bootstrap, SwarmCertificates.ownCluster(plaintext, certificate));
-        watch = new StoreWatch(store);
         running = true;
-        thread = new Thread(this::run, "dns-state-events");
+        if (storeFile.filter(f -> !f.isBlank()).isPresent()) {
+            Path file = Path.of(storeFile.get());
+            readStoreFile(file);
+            poller = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "dns-store-file");
+                t.setDaemon(true);
+                return t;
+            });
+            poller.scheduleWithFixedDelay(() -> readStoreFile(file), FILE_POLL_MS, FILE_POLL_MS, TimeUnit.MILLISECONDS);
+            LOG.infof("the store is named in %s: %s", file, target.map(Object::toString).orElse("none yet"));
+        } else {
+            target = Optional.of(new StoreTarget(storeHost, storePort, ""));
+        }
+        // started with no store (a node in no swarm): the first connection's classes are loaded and compiled now
+        boolean warmUp = target.isEmpty();
+        thread = new Thread(() -> {
+            if (warmUp) {
+                FeedWarmUp.run();
+            }
+            started = true;
+            run();
+        }, "dns-state-events");
         thread.setDaemon(true);
         thread.start();
     }
 
     void stop(@Observes ShutdownEvent event) {
         running = false;
-        if (kafka != null) {
-            kafka.stop();
+        if (poller != null) {
+            poller.shutdownNow();
         }
+        dropConnection();
         if (thread != null) {
             thread.interrupt();
+        }
+    }
+
+    /** Reads the store file; when its text changed, the feed leaves its store and follows the one it names. */
+    private void readStoreFile(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            text = "";
+        } catch (IOException e) {
+            LOG.warnf("cannot read %s: %s", file, e.getMessage());
+            return;
+        }
+        if (text.equals(fileText)) {
+            return;
+        }
+        fileText = text;
+        Optional<StoreTarget> next;
+        try {
+            next = StoreTarget.parse(text);
+        } catch (IllegalArgumentException e) {
+            LOG.warnf("%s names no store (%s): following none", file, e.getMessage());
+            next = Optional.empty();
+        }
+        LOG.infof("store: %s", next.map(Object::toString).orElse("none (this node is in no swarm)"));
+        synchronized (changed) {
+            target = next;
+            changed.notifyAll();
+        }
+        dropConnection();
+    }
+
+    /** Ends the current List, follow or Watch (the feed thread then looks at the target again). */
+    private void dropConnection() {
+        KafkaEvents k = kafka;
+        if (k != null) {
+            k.stop();
+        }
+        ManagedChannel c = channel;
+        if (c != null) {
+            c.shutdownNow();
         }
     }
 
     private void run() {
         long backoff = 200;
         while (running) {
+            StoreTarget t = awaitTarget();
+            if (t == null) {
+                return;
+            }
             try {
-                long index = load();
-                backoff = 200;
+                ManagedChannel ch = open(t);
+                channel = ch;
                 try {
-                    kafka.follow(index, Duration.ofSeconds(5), this::apply);
-                    if (!running) {
-                        return;
+                    if (!target.equals(Optional.of(t))) {
+                        continue; // replaced while connecting
                     }
-                } catch (org.apache.kafka.common.KafkaException e) {
-                    LOG.warnf("Kafka at %s not reachable (%s): following the store's Watch instead", bootstrap,
-                            e.getMessage());
-                    watch.follow(table.index(), this::apply);
+                    StoreGrpc.StoreBlockingStub store = StoreGrpc.newBlockingStub(ch).withMaxInboundMessageSize(MAX_MESSAGE);
+                    long index = load(store, t);
+                    backoff = 200;
+                    KafkaEvents k = new KafkaEvents(bootstrap, SwarmCertificates.ownCluster(plaintext, certificate));
+                    kafka = k;
+                    if (!target.equals(Optional.of(t))) {
+                        continue;
+                    }
+                    try {
+                        k.follow(index, Duration.ofSeconds(5), this::apply);
+                    } catch (org.apache.kafka.common.KafkaException e) {
+                        LOG.warnf("Kafka at %s not reachable (%s): following the store's Watch instead", bootstrap,
+                                e.getMessage());
+                        StoreWatch w = new StoreWatch(store);
+                        watch = w;
+                        w.follow(table.index(), this::apply);
+                    }
+                    if (!running || !target.equals(Optional.of(t))) {
+                        continue;
+                    }
+                    throw new IllegalStateException("the event stream ended");
+                } finally {
+                    channel = null;
+                    ch.shutdownNow();
                 }
-                throw new IllegalStateException("the event stream ended");
             } catch (RuntimeException e) {
                 if (!running) {
                     return;
                 }
-                LOG.warnf("state events failed (%s); listing again in %d ms", e.getMessage(), backoff);
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    return;
+                if (!target.equals(Optional.of(t))) {
+                    continue; // the store was replaced: no failure, start over at once
                 }
-                backoff = Math.min(5_000, backoff * 2);
+                LOG.warnf("state events failed (%s); listing again in %d ms", e.getMessage(), backoff);
+                synchronized (changed) {
+                    try {
+                        if (target.equals(Optional.of(t))) {
+                            changed.wait(backoff);
+                        }
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+                // until a first load the store is likely just starting (a swarm init): try again within a second
+                backoff = Math.min(loaded ? 5_000 : 1_000, backoff * 2);
             }
+        }
+    }
+
+    /** The target to follow; while there is none the table is emptied. Null when the feed stops. */
+    private StoreTarget awaitTarget() {
+        synchronized (changed) {
+            while (running) {
+                Optional<StoreTarget> t = target;
+                if (t.isPresent()) {
+                    return t.get();
+                }
+                if (loaded || table.index() != 0) {
+                    table.load(List.of(), 0);
+                    loaded = false;
+                    LOG.info("name table emptied: no store to follow");
+                }
+                try {
+                    changed.wait();
+                } catch (InterruptedException e) {
+                    return null;
+                }
+            }
+            return null;
+        }
+    }
+
+    private ManagedChannel open(StoreTarget t) {
+        NettyChannelBuilder b = NettyChannelBuilder.forAddress(t.host(), t.port());
+        if (plaintext) {
+            return b.usePlaintext().build();
+        }
+        try {
+            return b.sslContext(GrpcSslContexts.forClient().trustManager(new File(ca))
+                    .keyManager(new File(certificate), new File(key)).build()).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalStateException("cannot use this node's certificate (" + certificate + "): " + e.getMessage(), e);
         }
     }
 
@@ -114,7 +278,7 @@ public class NameTableFeed {
     }
 
     /** Lists the kinds the table needs; loads them at the lowest index of the lists (later ones are redeliveries). */
-    private long load() {
+    private long load(StoreGrpc.StoreBlockingStub store, StoreTarget t) {
         List<StoredObject> objects = new ArrayList<>();
         long index = Long.MAX_VALUE;
         for (Kind kind : List.of(Kind.KIND_NETWORK, Kind.KIND_SERVICE, Kind.KIND_TASK)) {
@@ -125,8 +289,8 @@ public class NameTableFeed {
         }
         table.load(objects, index);
         loaded = true;
-        LOG.infof("name table loaded: %d objects at index %d (%d services, %d running tasks)", objects.size(), index,
-                table.services(), table.runningTasks());
+        LOG.infof("name table loaded from %s: %d objects at index %d (%d services, %d running tasks)", t, objects.size(),
+                index, table.services(), table.runningTasks());
         return index;
     }
 
@@ -134,8 +298,15 @@ public class NameTableFeed {
         return table;
     }
 
+    /** Started: the warm-up of a feed started with no store is over (at once without one). */
+    public boolean started() {
+        return started;
+    }
+
     public boolean ready() {
-        return loaded && ((kafka != null && kafka.connected()) || (watch != null && watch.connected()));
+        KafkaEvents k = kafka;
+        StoreWatch w = watch;
+        return loaded && target.isPresent() && ((k != null && k.connected()) || (w != null && w.connected()));
     }
 
     public long eventsApplied() {
@@ -144,14 +315,17 @@ public class NameTableFeed {
 
     /** Records read from the Kafka topic, and how many of them were decoded (the others were not the table's). */
     public long eventsRead() {
-        return kafka == null ? 0 : kafka.records();
+        KafkaEvents k = kafka;
+        return k == null ? 0 : k.records();
     }
 
     public long eventFetches() {
-        return kafka == null ? 0 : kafka.fetches();
+        KafkaEvents k = kafka;
+        return k == null ? 0 : k.fetches();
     }
 
     public long eventsDecoded() {
-        return kafka == null ? 0 : kafka.decoded();
+        KafkaEvents k = kafka;
+        return k == null ? 0 : k.decoded();
     }
 }

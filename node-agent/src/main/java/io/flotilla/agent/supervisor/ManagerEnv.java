@@ -18,15 +18,14 @@ public final class ManagerEnv {
     }
 
     /**
-     * In start order: the store first. dns-svc belongs on every node (it answers that node's tasks); until
-     * the agent redirects the tasks' 127.0.0.11 to it, it runs beside the manager services, on 53 of the host.
+     * In start order: the store first. dns-svc is not one of them: it runs on every node, from the agent's start
+     * ({@link NodeDns}).
      */
     public static final List<Module> MODULES = List.of(
             new Module("cluster-state", 9102),
             new Module("api-gateway", 9103),
             new Module("scheduler-svc", 9104),
-            new Module("network-svc", 9105),
-            new Module("dns-svc", 9106));
+            new Module("network-svc", 9105));
 
     public static final int STORE_PORT = io.flotilla.contracts.ManagerAddress.PORT;
     public static final int RAFT_PORT = 7946;
@@ -61,6 +60,20 @@ public final class ManagerEnv {
             env.put("FLOTILLA_RAFT_MEMBERS", launch.raftMembersEnv(RAFT_PORT));
             env.put("FLOTILLA_BOOTSTRAP", Boolean.toString(launch.bootstrap()));
         }
+        return env;
+    }
+
+    /**
+     * The environment of the node's dns-svc ({@link NodeDns}): as a manager service's, but started before the node
+     * has an id or a store, which it reads from {@code storeFile} instead.
+     */
+    public static Map<String, String> nodeDns(Module dns, String node, String dataRoot, String kafka, String advertiseAddr,
+                                              Path storeFile) {
+        Map<String, String> env = of(dns, new Launch("", advertiseAddr, false), node, dataRoot, kafka);
+        env.remove("FLOTILLA_STORE_HOST");
+        env.remove("FLOTILLA_STORE_PORT");
+        env.remove("FLOTILLA_NODE_ID");
+        env.put("FLOTILLA_STORE_FILE", storeFile.toString());
         return env;
     }
 }

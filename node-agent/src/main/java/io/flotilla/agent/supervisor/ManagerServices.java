@@ -20,7 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * This host's manager processes (cluster-state, api-gateway, scheduler-svc, network-svc, dns-svc), each
+ * This host's manager processes (cluster-state, api-gateway, scheduler-svc, network-svc; dns-svc runs on every
+ * node from the agent's start, {@link NodeDns}, with {@link #command} of this class), each
  * {@code java <flotilla.java-opts> -jar <flotilla.home>/<module>/target/quarkus-app/quarkus-run.jar}.
  * Started by swarm init (and join as a manager), stopped by leave, started again (or adopted) when the
  * agent starts on a manager.

@@ -9,17 +9,23 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * dns-svc on a worker (DESIGN.md: it runs on every node, answering that node's tasks; on a manager it is
- * one of the manager services). While this host is a swarm member and not a manager, it runs dns-svc with
- * the store of the first manager it knows and the cluster's Kafka; otherwise none.
+ * This node's dns-svc (DESIGN.md: it runs on every node, answering that node's tasks), on managers and workers
+ * alike. The agent starts it at its own start, in a swarm or not, so that no JVM starts when the node joins or
+ * founds a swarm (a worker's dns-svc starting at its join took the cores from the join and from the first
+ * tasks' containers). It is told its store in a file ({@link #storeFile()}, {@code store=<host>:<port>}, the node's
+ * id, a count of certificate renewals): the
+ * node's own store on a manager, the first manager it knows on a worker, none (no file) out of a swarm; dns-svc
+ * reads it every 100 ms and follows the store it names. {@code flotilla.node-dns.enabled=false}: none runs.
  */
 @ApplicationScoped
 public class NodeDns {
@@ -51,63 +57,90 @@ public class NodeDns {
         return t;
     });
     private ManagedProcess running;
-    private Map<String, String> runningEnv;
+    private String written;          // the store file's text as last written (null: none written yet)
+    private int identity;            // bumped at each certificate renewal: a new text makes dns-svc connect again
 
     void onStart(@Observes StartupEvent event) {
-        if (enabled) {
-            swarmState.onChange(s -> timer.execute(() -> apply(s)));
+        if (!enabled) {
+            return;
         }
+        timer.execute(() -> {
+            apply(swarmState.current());
+            start();
+        });
+        swarmState.onChange(s -> timer.execute(() -> apply(s)));
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        timer.shutdownNow();
+        timer.shutdownNow(); // dns-svc keeps running; the next agent adopts it by its pidfile
     }
 
-    /** After this node's certificate was renewed: a running dns-svc restarts to read it (it reads it at start). */
+    /** After this node's certificate was renewed: dns-svc connects again, with the new one. */
     public void reloadIdentity() {
         timer.execute(() -> {
-            synchronized (this) {
-                if (running != null) {
-                    try {
-                        running.replace();
-                        LOG.info("dns-svc restarted with this node's renewed certificate");
-                    } catch (Exception e) {
-                        LOG.errorf("cannot start dns-svc: %s", e.getMessage());
-                    }
-                }
-            }
+            identity++;
+            apply(swarmState.current());
         });
     }
 
+    Path storeFile() {
+        return Path.of(run).resolve("dns-svc.store");
+    }
+
+    private synchronized void start() {
+        Map<String, String> env = ManagerEnv.nodeDns(DNS, node, data, kafka, advertiseAddr, storeFile());
+        Supervisor.Command c = managerServices.command(DNS);
+        Path runDir = Path.of(run);
+        running = new ManagedProcess(DNS.name(), c, env, runDir.resolve("pids").resolve("dns-svc-node.pid"),
+                runDir.resolve("logs").resolve("dns-svc.log"), timer, grace.toMillis());
+        try {
+            running.ensureRunning();
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("cannot start dns-svc: %s", e.getMessage());
+        }
+    }
+
     private synchronized void apply(SwarmState.Snapshot s) {
-        Map<String, String> want = null;
-        if (s.member() && !s.manager() && !s.managers().isEmpty()) {
-            String store = s.managers().get(0);
-            int colon = store.lastIndexOf(':');
-            want = new LinkedHashMap<>(ManagerEnv.of(DNS, new Launch(s.nodeId(), advertiseAddr, false), node,
-                    data, kafka));
-            want.put("FLOTILLA_STORE_HOST", colon < 0 ? store : store.substring(0, colon));
-            want.put("FLOTILLA_STORE_PORT", colon < 0 ? Integer.toString(ManagerEnv.STORE_PORT)
-                    : store.substring(colon + 1));
+        String text = storeText(s, identity);
+        if (Objects.equals(text, written)) {
+            return;
         }
-        if (running != null && !Objects.equals(want, runningEnv)) {
-            running.stop();
-            running = null;
+        Path file = storeFile();
+        try {
+            if (text == null) {
+                Files.deleteIfExists(file);
+            } else {
+                Files.createDirectories(file.getParent());
+                Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+                Files.writeString(tmp, text);
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            written = text;
+            LOG.infof("dns-svc's store: %s", text == null ? "none" : text.lines().findFirst().orElse(""));
+        } catch (IOException e) {
+            LOG.errorf("cannot write %s: %s", file, e.getMessage());
         }
-        if (want != null && running == null) {
-            Supervisor.Command c = managerServices.command(DNS);
-            Path runDir = Path.of(run);
-            running = new ManagedProcess(DNS.name(), c, want,
-                    runDir.resolve("pids").resolve("dns-svc-node.pid"), runDir.resolve("logs").resolve("dns-svc.log"),
-                    timer, grace.toMillis());
-            runningEnv = want;
-            try {
-                running.ensureRunning();
-                LOG.infof("dns-svc for this worker: store %s:%s", want.get("FLOTILLA_STORE_HOST"),
-                        want.get("FLOTILLA_STORE_PORT"));
-            } catch (Exception e) {
-                LOG.errorf("cannot start dns-svc: %s", e.getMessage());
+    }
+
+    /**
+     * The store file's text for a swarm state: the node's own store on a manager, the first manager it knows on a
+     * worker, none (null) out of a swarm or with no manager known.
+     */
+    static String storeText(SwarmState.Snapshot s, int identity) {
+        String store;
+        if (!s.member()) {
+            return null;
+        } else if (s.manager()) {
+            store = "127.0.0.1:" + ManagerEnv.STORE_PORT;
+        } else if (s.managers().isEmpty()) {
+            return null;
+        } else {
+            store = s.managers().get(0);
+            if (store.lastIndexOf(':') < 0 || store.endsWith("]")) {
+                store = store + ":" + ManagerEnv.STORE_PORT;
             }
         }
+        // the node id too: a new swarm (a leave, then an init or a join) is a new text even at the same address
+        return "store=" + store + "\nnode=" + s.nodeId() + "\nidentity=" + identity + "\n";
     }
 }

@@ -44,7 +44,7 @@ class SupervisorTest {
         sup = supervisor();
         sup.start(new Launch("n1", "10.0.0.1", true));
         Map<String, Long> pids = sup.pids();
-        assertEquals(List.of("cluster-state", "api-gateway", "scheduler-svc", "network-svc", "dns-svc"),
+        assertEquals(List.of("cluster-state", "api-gateway", "scheduler-svc", "network-svc"),
                 List.copyOf(pids.keySet()));
         for (var e : pids.entrySet()) {
             assertEquals(e.getValue(), pidfile(tmp.resolve("run"), e.getKey()));
@@ -67,7 +67,7 @@ class SupervisorTest {
         Map<String, Long> after = sup.pids();
         assertEquals(before.keySet(), after.keySet());
         assertEquals(before.get("cluster-state"), after.get("cluster-state"), "the store keeps running");
-        for (String m : List.of("api-gateway", "scheduler-svc", "network-svc", "dns-svc")) {
+        for (String m : List.of("api-gateway", "scheduler-svc", "network-svc")) {
             assertNotEquals(before.get(m), after.get(m), m + " restarted");
             assertFalse(ProcessHandle.of(before.get(m)).map(ProcessHandle::isAlive).orElse(false), m + "'s old process gone");
             assertEquals(after.get(m), pidfile(tmp.resolve("run"), m));
