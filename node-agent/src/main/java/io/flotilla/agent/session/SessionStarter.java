@@ -116,9 +116,8 @@ public class SessionStarter {
                     }, "identity-reload");
                     reload.setDaemon(true);
                     reload.start();
-                } else if (!identity.managerReady()) {
-                    nodeDns.reloadIdentity(); // a worker's own dns-svc, if it runs
                 }
+                nodeDns.reloadIdentity(); // the node's dns-svc, manager or worker: it connects again with it
             } catch (java.io.IOException e) {
                 LOG.warnf("renewed node certificate not kept: %s", e.getMessage());
             }
