@@ -57,7 +57,9 @@ public class NodeDns {
         return t;
     });
     private ManagedProcess running;
-    private String written;          // the store file's text as last written (null: none written yet)
+    // the store file's text as last written (null: no file); at first none known, so that the first state is written
+    // (a file an earlier agent left is replaced or removed)
+    private String written = "";
     private int identity;            // bumped at each certificate renewal: a new text makes dns-svc connect again
 
     void onStart(@Observes StartupEvent event) {
