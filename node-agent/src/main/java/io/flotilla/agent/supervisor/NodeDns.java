@@ -25,7 +25,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * tasks' containers). It is told its store in a file ({@link #storeFile()}, {@code store=<host>:<port>}, the node's
  * id, a count of certificate renewals): the
  * node's own store on a manager, the first manager it knows on a worker, none (no file) out of a swarm; dns-svc
- * reads it every 100 ms and follows the store it names. {@code flotilla.node-dns.enabled=false}: none runs.
+ * reads it every 100 ms and follows the store it names. A store is named once the node's session is up. {@code flotilla.node-dns.enabled=false}: none runs.
  */
 @ApplicationScoped
 public class NodeDns {
@@ -36,6 +36,8 @@ public class NodeDns {
     SwarmState swarmState;
     @Inject
     ManagerServices managerServices;
+    @Inject
+    io.flotilla.agent.session.SessionStarter sessions;
     @ConfigProperty(name = "flotilla.data")
     String data;
     @ConfigProperty(name = "flotilla.run")
@@ -61,6 +63,8 @@ public class NodeDns {
     // (a file an earlier agent left is replaced or removed)
     private String written = "";
     private int identity;            // bumped at each certificate renewal: a new text makes dns-svc connect again
+    private boolean recheck;         // an apply is scheduled for when the session is up
+    private long memberSince;        // when a store to name was first held back for the session (0: none held back)
 
     void onStart(@Observes StartupEvent event) {
         if (!enabled) {
@@ -102,9 +106,13 @@ public class NodeDns {
         }
     }
 
-    private synchronized void apply(SwarmState.Snapshot s) {
+    synchronized void apply(SwarmState.Snapshot s) {
         String text = storeText(s, identity);
         if (Objects.equals(text, written)) {
+            memberSince = 0;
+            return;
+        }
+        if (text != null && heldForSession()) {
             return;
         }
         Path file = storeFile();
@@ -123,6 +131,36 @@ public class NodeDns {
             LOG.errorf("cannot write %s: %s", file, e.getMessage());
         }
     }
+
+    /**
+     * A store is named once this node's session with the managers is up (a join or init has been answered then),
+     * at most {@link #SESSION_WAIT_MS} after it was first to be named: dns-svc's first connection (a mutual-TLS
+     * handshake, the Lists, a Kafka consumer; 1.5-2 s on a loaded lab host) took the cores from the join's own
+     * session start, and no task reaches a node before its session is up. True while held back (an apply is
+     * scheduled).
+     */
+    private boolean heldForSession() {
+        long now = System.currentTimeMillis();
+        if (memberSince == 0) {
+            memberSince = now;
+        }
+        if (sessions.sessionUp() || now - memberSince >= SESSION_WAIT_MS) {
+            memberSince = 0;
+            return false;
+        }
+        if (!recheck) {
+            recheck = true;
+            timer.schedule(() -> {
+                synchronized (this) {
+                    recheck = false;
+                }
+                apply(swarmState.current());
+            }, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        return true;
+    }
+
+    static final long SESSION_WAIT_MS = 10_000;
 
     /**
      * The store file's text for a swarm state: the node's own store on a manager, the first manager it knows on a

@@ -3,7 +3,9 @@ package io.flotilla.agent.supervisor;
 import io.flotilla.agent.swarm.SwarmState;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.List;
 import java.util.Map;
 
@@ -11,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NodeDnsTest {
 
@@ -32,6 +35,37 @@ class NodeDnsTest {
         assertNotEquals(NodeDns.storeText(s, 0), NodeDns.storeText(s, 1));
         SwarmState.Snapshot rejoined = new SwarmState.Snapshot("w2", true, false, List.of("10.0.0.1:2377"));
         assertNotEquals(NodeDns.storeText(s, 0), NodeDns.storeText(rejoined, 0));
+    }
+
+    @Test
+    void theStoreIsNamedOnceTheSessionIsUpAndRemovedAtALeave(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        AtomicBoolean up = new AtomicBoolean();
+        NodeDns dns = new NodeDns();
+        dns.run = dir.toString();
+        dns.swarmState = new SwarmState(dir, "w1");
+        dns.sessions = new io.flotilla.agent.session.SessionStarter() {
+            @Override
+            public boolean sessionUp() {
+                return up.get();
+            }
+        };
+        Path file = dns.storeFile();
+        SwarmState.Snapshot joined = new SwarmState.Snapshot("w1", true, false, List.of("10.0.0.1:2377"));
+        dns.swarmState.update(joined);
+        dns.apply(joined);
+        Thread.sleep(200);
+        assertFalse(Files.exists(file), "held back while the join's session is not up");
+        up.set(true);
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (!Files.exists(file) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(NodeDns.storeText(joined, 0), Files.readString(file));
+        SwarmState.Snapshot left = new SwarmState.Snapshot("w1", false, false, List.of());
+        dns.swarmState.update(left);
+        dns.apply(left);
+        assertFalse(Files.exists(file), "no store out of a swarm");
     }
 
     @Test
