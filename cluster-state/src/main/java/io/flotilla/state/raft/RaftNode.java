@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 
 /**
  * This manager's member of the Raft group: a JGroups channel (TCP, static TCPPING) with jgroups-raft's
- * ELECTION2, RAFT (file-based log, snapshots; as {@link StoreRaft}) and REDIRECT (writes on a follower go
+ * ELECTION2 (as {@link MemberVotes}), RAFT (file-based log, snapshots; as {@link StoreRaft}) and REDIRECT (writes on a follower go
  * to the leader).
  */
 public final class RaftNode implements AutoCloseable {
@@ -107,7 +107,7 @@ public final class RaftNode implements AutoCloseable {
                 + "  <UFC max_credits=\"4M\" min_threshold=\"0.4\"/>\n"
                 + "  <MFC max_credits=\"4M\" min_threshold=\"0.4\"/>\n"
                 + "  <FRAG4 frag_size=\"60K\"/>\n"
-                + "  <raft.ELECTION2 vote_timeout=\"300\"/>\n"
+                + "  <" + MemberVotes.class.getName() + " vote_timeout=\"300\"/>\n"
                 // RAFT as the store runs it: catch-up under load, commits announced, no leaderless group
                 + "  <" + StoreRaft.class.getName() + " members=\"" + attr(String.join(",", config.memberIds()))
                 + "\" raft_id=\"" + attr(config.raftId())
