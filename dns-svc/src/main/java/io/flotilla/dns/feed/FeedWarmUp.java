@@ -22,7 +22,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jboss.logging.Logger;
 
 import javax.net.ssl.SSLEngine;
@@ -101,12 +100,7 @@ final class FeedWarmUp {
     }
 
     private static void kafka(int port) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port);
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Properties props = KafkaEvents.consumerProps("127.0.0.1:" + port);
         props.put(ConsumerConfig.RECONNECT_BACKOFF_MS_CONFIG, "100");
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props)) {
             c.beginningOffsets(List.of(new TopicPartition("flotilla.warm-up", 0)), Duration.ofMillis(300));

@@ -77,12 +77,7 @@ final class KafkaEvents {
     }
 
     void follow(long afterIndex, Duration connectTimeout, Consumer<StateEvent> sink) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Properties props = consumerProps(bootstrap);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         // a fetch costs the consumer thread far more than decoding the records it brings: the broker holds each
         // fetch until 64 kB are there or 200 ms passed, so a burst of events (a service's tasks starting, one
@@ -118,6 +113,17 @@ final class KafkaEvents {
             connected = false;
             consumer = null;
         }
+    }
+
+    /** The consumer's settings that the feed and its warm-up ({@link FeedWarmUp}) share. */
+    static Properties consumerProps(String bootstrap) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return props;
     }
 
     /** One record: decoded and handed on when it may matter to the table (see the class comment). */

@@ -184,7 +184,7 @@ public class NameTableFeed {
                 ManagedChannel ch = open(t);
                 channel = ch;
                 try {
-                    if (!target.equals(Optional.of(t))) {
+                    if (!following(t)) {
                         continue; // replaced while connecting
                     }
                     StoreGrpc.StoreBlockingStub store = StoreGrpc.newBlockingStub(ch).withMaxInboundMessageSize(MAX_MESSAGE);
@@ -192,7 +192,7 @@ public class NameTableFeed {
                     backoff = 200;
                     KafkaEvents k = new KafkaEvents(bootstrap, SwarmCertificates.ownCluster(plaintext, certificate));
                     kafka = k;
-                    if (!target.equals(Optional.of(t))) {
+                    if (!following(t)) {
                         continue;
                     }
                     try {
@@ -204,7 +204,7 @@ public class NameTableFeed {
                         watch = w;
                         w.follow(table.index(), this::apply);
                     }
-                    if (!running || !target.equals(Optional.of(t))) {
+                    if (!running || !following(t)) {
                         continue;
                     }
                     throw new IllegalStateException("the event stream ended");
@@ -216,13 +216,13 @@ public class NameTableFeed {
                 if (!running) {
                     return;
                 }
-                if (!target.equals(Optional.of(t))) {
+                if (!following(t)) {
                     continue; // the store was replaced: no failure, start over at once
                 }
                 LOG.warnf("state events failed (%s); listing again in %d ms", e.getMessage(), backoff);
                 synchronized (changed) {
                     try {
-                        if (target.equals(Optional.of(t))) {
+                        if (following(t)) {
                             changed.wait(backoff);
                         }
                     } catch (InterruptedException ie) {
@@ -233,6 +233,11 @@ public class NameTableFeed {
                 backoff = Math.min(loaded ? 5_000 : 1_000, backoff * 2);
             }
         }
+    }
+
+    /** Whether t is still the store to follow (the file may have named another meanwhile). */
+    private boolean following(StoreTarget t) {
+        return target.equals(Optional.of(t));
     }
 
     /** The target to follow; while there is none the table is emptied. Null when the feed stops. */

@@ -1,5 +1,7 @@
 package io.flotilla.dns.feed;
 
+import io.flotilla.contracts.ManagerAddress;
+
 import java.util.Optional;
 
 /**
@@ -17,31 +19,14 @@ record StoreTarget(String host, int port, String version) {
             if (!l.startsWith("store=")) {
                 continue;
             }
-            String addr = l.substring("store=".length());
-            int colon = addr.lastIndexOf(':');
-            if (colon <= 0 || colon == addr.length() - 1) {
-                throw new IllegalArgumentException("not host:port: " + addr);
-            }
-            String host = addr.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            int port;
-            try {
-                port = Integer.parseInt(addr.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not host:port: " + addr);
-            }
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("port out of range: " + addr);
-            }
-            return Optional.of(new StoreTarget(host, port, text));
+            ManagerAddress.HostPort addr = ManagerAddress.parse(l.substring("store=".length()), 0);
+            return Optional.of(new StoreTarget(addr.host(), addr.port(), text));
         }
         return Optional.empty();
     }
 
     @Override
     public String toString() {
-        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+        return new ManagerAddress.HostPort(host, port).toString();
     }
 }

@@ -105,17 +105,9 @@ public final class ManagerChannels {
     }
 
     static NettyChannelBuilder builder(String addr) {
-        String host = addr;
-        int port = 2377;
-        int colon = addr.lastIndexOf(':');
-        if (colon > 0 && addr.indexOf(']') < colon) {
-            host = addr.substring(0, colon);
-            port = Integer.parseInt(addr.substring(colon + 1));
-        }
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        return NettyChannelBuilder.forAddress(host, port);
+        io.flotilla.contracts.ManagerAddress.HostPort a = io.flotilla.contracts.ManagerAddress.parse(addr,
+                io.flotilla.contracts.ManagerAddress.PORT);
+        return NettyChannelBuilder.forAddress(a.host(), a.port());
     }
 
     /** A join token without the CA digest to check the manager by. */

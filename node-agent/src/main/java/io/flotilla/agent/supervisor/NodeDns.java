@@ -175,10 +175,7 @@ public class NodeDns {
         } else if (s.managers().isEmpty()) {
             return null;
         } else {
-            store = s.managers().get(0);
-            if (store.lastIndexOf(':') < 0 || store.endsWith("]")) {
-                store = store + ":" + ManagerEnv.STORE_PORT;
-            }
+            store = io.flotilla.contracts.ManagerAddress.parse(s.managers().get(0), ManagerEnv.STORE_PORT).toString();
         }
         // the node id too: a new swarm (a leave, then an init or a join) is a new text even at the same address
         return "store=" + store + "\nnode=" + s.nodeId() + "\nidentity=" + identity + "\n";
