@@ -24,6 +24,7 @@ import org.jgroups.util.Util;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -102,6 +103,37 @@ public class StoreRaft extends RAFT {
         stopping = false;
         super.start();
         computeMajority();
+    }
+
+    /** Each view this member takes in, with the Raft state it meets: an election is read from these lines. */
+    @Override
+    public void handleView(View v) {
+        super.handleView(v);
+        log.info("%s: view %s; raft members %s, leader %s, term %d, last appended %d, commit %d", local_addr, v,
+                members(), leader(), currentTerm(), last_appended, commit_index);
+    }
+
+    @Override
+    public RAFT setLeaderAndTerm(Address newLeader, long newTerm) {
+        Address before = leader();
+        super.setLeaderAndTerm(newLeader, newTerm);
+        leaderChanged(before);
+        return this;
+    }
+
+    @Override
+    public int trySetLeaderAndTerm(Address newLeader, long newTerm) {
+        Address before = leader();
+        int result = super.trySetLeaderAndTerm(newLeader, newTerm);
+        leaderChanged(before);
+        return result;
+    }
+
+    private void leaderChanged(Address before) {
+        Address now = leader();
+        if (!Objects.equals(before, now)) {
+            log.info("%s: leader %s (was %s), term %d; raft members %s", local_addr, now, before, currentTerm(), members());
+        }
     }
 
     /**

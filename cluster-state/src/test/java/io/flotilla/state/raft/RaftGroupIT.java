@@ -207,6 +207,13 @@ class RaftGroupIT {
                         && System.currentTimeMillis() < deadline) {
                     Thread.sleep(50);
                 }
+                if (bySnapshot && g.store(leader).node().firstLogIndex() <= beforeInLog + 50) {
+                    // a machine this loaded did not fill the log to its size limit in time: truncate it now, so that
+                    // the member's next entry is gone all the same (CI once restarted it before any truncation)
+                    g.store(leader).node().snapshot();
+                }
+                System.out.printf("[raft-group-it] the leader's log starts at %d; the stopped member's commit was %d%n",
+                        g.store(leader).node().firstLogIndex(), beforeInLog);
                 g.start(follower);
                 g.store(follower).started().get(30, TimeUnit.SECONDS);
                 long target = g.store(leader).index();

@@ -174,9 +174,10 @@ class MembershipLabIT {
         long tk = System.nanoTime();
         assertEquals(0, exec(List.of(lab(), "crash", leaderHost), 60).code);
         String after = null;
+        Result r = null;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            Result r = docker("swarm00", "node", "ls");
+            r = docker("swarm00", "node", "ls");
             if (r.code == 0) {
                 for (String h : List.of("swarm00", "swarm01", "swarm02")) {
                     assertTrue(h.equals(leaderHost) || !lineOf(r.out, h).contains(" Down "),
@@ -190,7 +191,10 @@ class MembershipLabIT {
             }
             Thread.sleep(250);
         }
-        assertTrue(after != null, "no new leader within 60 s after " + leaderHost + " (the leader) crashed");
+        if (after == null) {
+            fail("no new leader within 60 s after " + leaderHost + " (the leader) crashed; swarm00's last node ls:\n"
+                    + (r == null ? "" : r.out) + raftLines(List.of("swarm00", "swarm01", "swarm02"), leaderHost));
+        }
         System.out.printf("crash the leader (%s) -> another leads: %d ms%n%s%n", leaderHost, ms(tk), after);
         assertEquals(0, exec(List.of(lab(), "start", leaderHost), 180).code);
         awaitNodeLs("swarm00", out -> count(out, " Ready ") == 3 && count(out, "Leader") == 1 && count(out, "Reachable") == 2, 240);
@@ -232,6 +236,36 @@ class MembershipLabIT {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * What the surviving managers' cluster-state logged of views, leaders and votes (the last lines of each), for a
+     * failed election; their whole logs are kept under target/lab-logs (the lab wipes them at its stop).
+     */
+    private static String raftLines(List<String> hosts, String crashed) throws IOException {
+        StringBuilder b = new StringBuilder();
+        Path keep = Path.of("target", "lab-logs", "MembershipLabIT");
+        for (String h : hosts) {
+            Path log = Path.of("/run/flotilla/lab", h, "logs", "cluster-state.log");
+            if (h.equals(crashed) || !Files.exists(log)) {
+                continue;
+            }
+            Files.createDirectories(keep.resolve(h));
+            for (String name : List.of("cluster-state.log", "api-gateway.log")) {
+                Path f = log.resolveSibling(name);
+                if (Files.exists(f)) {
+                    Files.copy(f, keep.resolve(h).resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                    .filter(l -> l.contains(": view ") || l.contains(": leader ") || l.contains("no leader for")
+                            || l.contains("raft: "))
+                    .toList();
+            b.append("\n").append(h).append(" cluster-state:\n");
+            lines.subList(Math.max(0, lines.size() - 8), lines.size())
+                    .forEach(l -> b.append("  ").append(l, 0, Math.min(l.length(), 400)).append('\n'));
+        }
+        return b.toString();
+    }
 
     private record Result(int code, String out) {}
 
