@@ -10,6 +10,8 @@ import org.jgroups.protocols.raft.AppendEntriesRequest;
 import org.jgroups.protocols.raft.AppendEntriesResponse;
 import org.jgroups.protocols.raft.AppendResult;
 import org.jgroups.protocols.raft.InstallSnapshotRequest;
+import org.jgroups.protocols.raft.InternalCommand;
+import org.jgroups.protocols.raft.Log;
 import org.jgroups.protocols.raft.LogEntries;
 import org.jgroups.protocols.raft.LogEntry;
 import org.jgroups.protocols.raft.RAFT;
@@ -21,6 +23,7 @@ import org.jgroups.util.ByteArrayDataInputStream;
 import org.jgroups.util.ByteArrayDataOutputStream;
 import org.jgroups.util.Util;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +60,9 @@ import java.util.concurrent.TimeUnit;
  * the current leader's log, and acknowledges that index (Raft, section 5.3).</li>
  * <li>The majority after a snapshot: RAFT computes it from the configured members before it loads the
  * snapshot, whose membership wins (a group forced down to one member).</li>
+ * <li>Elections on the latest configuration in the log: membership entries appended after the commit index, as
+ * they are when no leader is known, count in {@link #members} and {@link #majority} until they are committed (RAFT
+ * applies them only then).</li>
  * <li>An orderly stop that does not interrupt a log append or a snapshot half-way.</li>
  * </ul>
  *
@@ -81,6 +87,10 @@ public class StoreRaft extends RAFT {
     private volatile boolean stopping;
     private volatile boolean busy;
     private long leaderlessSinceNanos = -1;
+    /** The configuration in the log when it differs from the committed one, read while no leader was known. */
+    private volatile Pending logMembers;
+    /** Most entries after the commit index read for membership entries while leaderless. */
+    static final int MAX_CONFIGURATION_SCAN = 10_000;
 
     public StoreRaft() {
         setId(ClassConfigurator.getProtocolId(RAFT.class)); // RAFT's headers keep RAFT's protocol id
@@ -103,6 +113,70 @@ public class StoreRaft extends RAFT {
         stopping = false;
         super.start();
         computeMajority();
+    }
+
+    /**
+     * The members: when no leader was known, those of the latest configuration in this member's log, committed or
+     * not (Raft, section 4.1: a server always uses the latest configuration in its log), until those entries are
+     * committed; else RAFT's own, which change when a membership entry is applied (committed). The view coordinator runs the vote and counts only the answers
+     * of its members, against their majority: a follower that had appended "add m3" and not yet heard that it was
+     * committed when the leader died counted m3's vote out, and the other two (the new member m3, the follower)
+     * never elected one of them.
+     */
+    @Override
+    public List<String> members() {
+        Pending p = pending();
+        return p != null ? new ArrayList<>(p.members) : super.members();
+    }
+
+    @Override
+    public int majority() {
+        Pending p = pending();
+        return p != null ? p.members.size() / 2 + 1 : super.majority();
+    }
+
+    /** The configuration of membership entries after the commit index, while they are in the log and uncommitted. */
+    private Pending pending() {
+        Pending p = logMembers;
+        return p != null && commit_index < p.lastIndex && p.lastIndex <= last_appended ? p : null;
+    }
+
+    /** Members after the uncommitted membership entries up to {@code lastIndex}. */
+    record Pending(List<String> members, long lastIndex) {
+    }
+
+    /**
+     * The latest configuration in the log when membership entries follow the commit index (read while no leader is
+     * known, and kept until they are committed: the leader elected on it counts the new member's acknowledgements, as
+     * Raft's does), else null.
+     */
+    Pending configurationInLog() {
+        Log entries = log_impl;
+        if (entries == null || last_appended <= commit_index) {
+            return null;
+        }
+        List<String> m = new ArrayList<>(super.members());
+        long changed = -1;
+        for (long i = Math.max(commit_index + 1, last_appended - MAX_CONFIGURATION_SCAN); i <= last_appended; i++) {
+            LogEntry e = entries.get(i);
+            if (e == null || !e.internal()) {
+                continue;
+            }
+            try {
+                ByteArrayDataInputStream in = new ByteArrayDataInputStream(e.command(), e.offset(), e.length());
+                InternalCommand.Type type = InternalCommand.Type.values()[in.readByte()]; // InternalCommand's wire form
+                String name = Bits.readString(in);
+                if (type == InternalCommand.Type.addServer && !m.contains(name)) {
+                    m.add(name);
+                    changed = i;
+                } else if (type == InternalCommand.Type.removeServer && m.remove(name)) {
+                    changed = i;
+                }
+            } catch (Exception ex) {
+                log.warn("%s: unreadable membership entry %d: %s", local_addr, i, ex);
+            }
+        }
+        return changed < 0 ? null : new Pending(List.copyOf(m), changed);
     }
 
     /** Each view this member takes in, with the Raft state it meets: an election is read from these lines. */
@@ -371,6 +445,11 @@ public class StoreRaft extends RAFT {
      * leader outside the view) has been known for {@link #LEADERLESS_MS}.
      */
     private void electIfLeaderless() {
+        if (leader() == null) {
+            logMembers = configurationInLog();
+        } else if (logMembers != null && pending() == null) {
+            logMembers = null; // committed (or truncated away)
+        }
         View v = view;
         Address leader = leader();
         boolean leaderless = v != null && v.size() >= majority() && (leader == null || !v.containsMember(leader));

@@ -122,6 +122,18 @@ final class LocalGroup implements AutoCloseable {
         throw new AssertionError("no leader agreed on within " + timeoutMs + " ms: " + last);
     }
 
+    /** Waits until each of the stores (started outside the group) names {@code leader} as the leader. */
+    static void awaitLeaderSeen(String leader, long timeoutMs, RaftStateStore... members) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (!java.util.Arrays.stream(members).allMatch(m -> leader.equals(m.node().leaderId()))) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("no leader in " + timeoutMs + " ms: " + java.util.Arrays.stream(members)
+                        .map(m -> m.node().raftId() + " sees " + m.node().leaderId()).toList());
+            }
+            Thread.sleep(50);
+        }
+    }
+
     /** Waits until every running member has applied at least the given store index. */
     void awaitIndex(long index, long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;

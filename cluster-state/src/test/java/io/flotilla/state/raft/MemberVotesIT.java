@@ -6,7 +6,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A member whose own configuration does not list it yet (a manager promoted again, whose membership entry has not
@@ -29,13 +28,7 @@ class MemberVotesIT {
             try {
                 m1.startAsync().get();
                 m2.startAsync().get(); // after m1: m1 is the view's coordinator, which runs the vote
-                long deadline = System.currentTimeMillis() + 30_000;
-                while (!("m1".equals(m1.node().leaderId()) && "m1".equals(m2.node().leaderId()))) {
-                    if (System.currentTimeMillis() > deadline) {
-                        fail("no leader in 30 s: m1 sees " + m1.node().leaderId() + ", m2 sees " + m2.node().leaderId());
-                    }
-                    Thread.sleep(50);
-                }
+                LocalGroup.awaitLeaderSeen("m1", 30_000, m1, m2);
                 assertEquals("m1", m2.node().leaderId());
             } finally {
                 m2.close();
