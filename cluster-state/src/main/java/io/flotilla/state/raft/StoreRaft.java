@@ -89,6 +89,9 @@ public class StoreRaft extends RAFT {
     private long leaderlessSinceNanos = -1;
     /** The configuration in the log when it differs from the committed one, read while no leader was known. */
     private volatile Pending logMembers;
+    /** The commit index and last entry when the log was last read for its configuration. */
+    private long scannedCommit = -1;
+    private long scannedLast = -1;
     /** Most entries after the commit index read for membership entries while leaderless. */
     static final int MAX_CONFIGURATION_SCAN = 10_000;
 
@@ -118,10 +121,10 @@ public class StoreRaft extends RAFT {
     /**
      * The members: when no leader was known, those of the latest configuration in this member's log, committed or
      * not (Raft, section 4.1: a server always uses the latest configuration in its log), until those entries are
-     * committed; else RAFT's own, which change when a membership entry is applied (committed). The view coordinator runs the vote and counts only the answers
-     * of its members, against their majority: a follower that had appended "add m3" and not yet heard that it was
-     * committed when the leader died counted m3's vote out, and the other two (the new member m3, the follower)
-     * never elected one of them.
+     * committed; else RAFT's own, which change when a membership entry is applied (committed). The view
+     * coordinator runs the vote and counts only the answers of its members, against their majority: a follower that
+     * had appended "add m3" and not yet heard that it was committed when the leader died counted m3's vote out, and
+     * the other two (the new member m3, the follower) never elected one of them.
      */
     @Override
     public List<String> members() {
@@ -143,6 +146,16 @@ public class StoreRaft extends RAFT {
 
     /** Members after the uncommitted membership entries up to {@code lastIndex}. */
     record Pending(List<String> members, long lastIndex) {
+    }
+
+    /** Entries deleted (a conflict with a new leader's log): a configuration read from them is gone with them. */
+    @Override
+    protected void deleteAllLogEntriesStartingFrom(long index) {
+        super.deleteAllLogEntriesStartingFrom(index);
+        Pending p = logMembers;
+        if (p != null && p.lastIndex >= index) {
+            logMembers = null;
+        }
     }
 
     /**
@@ -446,7 +459,11 @@ public class StoreRaft extends RAFT {
      */
     private void electIfLeaderless() {
         if (leader() == null) {
-            logMembers = configurationInLog();
+            if (scannedCommit != commit_index || scannedLast != last_appended) { // read each range once
+                scannedCommit = commit_index;
+                scannedLast = last_appended;
+                logMembers = configurationInLog();
+            }
         } else if (logMembers != null && pending() == null) {
             logMembers = null; // committed (or truncated away)
         }
