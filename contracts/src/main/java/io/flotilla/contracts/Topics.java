@@ -1,6 +1,7 @@
 package io.flotilla.contracts;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Properties;
 
 /** Kafka topic names shared by producers and consumers. */
 public final class Topics {
@@ -48,6 +49,23 @@ public final class Topics {
     public static boolean otherCluster(String recordCluster, String clusterId) {
         return recordCluster != null && !recordCluster.isEmpty() && clusterId != null && !clusterId.isEmpty()
                 && !clusterId.equals(recordCluster);
+    }
+
+    /**
+     * How every follower of {@link #STATE_V1} reads it (Kafka consumer settings, by their names: this module does not
+     * depend on the client): from the given brokers, keys and values with {@code deserializer}, no committed offsets
+     * (a follower seeks by index itself), and only the records of committed transactions (the publisher writes in
+     * transactions; a fenced leader's aborted one is published again by the next leader, and read uncommitted its
+     * changes would arrive twice, the second time after newer ones).
+     */
+    public static Properties stateConsumerSettings(String bootstrap, Class<?> deserializer) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("key.deserializer", deserializer.getName());
+        props.put("value.deserializer", deserializer.getName());
+        props.put("enable.auto.commit", "false");
+        props.put("isolation.level", "read_committed");
+        return props;
     }
 
     private Topics() {

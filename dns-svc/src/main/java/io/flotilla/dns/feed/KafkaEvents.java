@@ -115,15 +115,9 @@ final class KafkaEvents {
         }
     }
 
-    /** The consumer's settings that the feed and its warm-up ({@link FeedWarmUp}) share. */
+    /** The consumer's settings that the feed and its warm-up ({@link FeedWarmUp}) share: the topic's own. */
     static Properties consumerProps(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return props;
+        return Topics.stateConsumerSettings(bootstrap, ByteArrayDeserializer.class);
     }
 
     /** One record: decoded and handed on when it may matter to the table (see the class comment). */

@@ -49,12 +49,7 @@ public final class StateEventListener {
 
     /** Runs until stopped; throws a KafkaException if the broker cannot be reached within the timeout. */
     public void follow(AllocatorLoop loop, long afterIndex, Duration connectTimeout) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Properties props = Topics.stateConsumerSettings(bootstrap, StringDeserializer.class);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(props)) {
             consumer = c;

@@ -1,6 +1,7 @@
 package io.flotilla.agent.session;
 
 import io.flotilla.agent.swarm.NodeIdentity;
+import io.flotilla.contracts.ManagerAddress;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
@@ -105,8 +106,7 @@ public final class ManagerChannels {
     }
 
     static NettyChannelBuilder builder(String addr) {
-        io.flotilla.contracts.ManagerAddress.HostPort a = io.flotilla.contracts.ManagerAddress.parse(addr,
-                io.flotilla.contracts.ManagerAddress.PORT);
+        ManagerAddress.HostPort a = ManagerAddress.parse(addr, ManagerAddress.PORT);
         return NettyChannelBuilder.forAddress(a.host(), a.port());
     }
 

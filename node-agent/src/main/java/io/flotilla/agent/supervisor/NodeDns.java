@@ -1,6 +1,8 @@
 package io.flotilla.agent.supervisor;
 
+import io.flotilla.agent.session.SessionStarter;
 import io.flotilla.agent.swarm.SwarmState;
+import io.flotilla.contracts.ManagerAddress;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * This node's dns-svc (DESIGN.md: it runs on every node, answering that node's tasks), on managers and workers
@@ -25,7 +28,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * tasks' containers). It is told its store in a file ({@link #storeFile()}, {@code store=<host>:<port>}, the node's
  * id, a count of certificate renewals): the
  * node's own store on a manager, the first manager it knows on a worker, none (no file) out of a swarm; dns-svc
- * reads it every 100 ms and follows the store it names. A store is named once the node's session is up. {@code flotilla.node-dns.enabled=false}: none runs.
+ * reads it every 100 ms and follows the store it names. A store is named once the node's session is up.
+ * {@code flotilla.node-dns.enabled=false}: none runs.
  */
 @ApplicationScoped
 public class NodeDns {
@@ -37,7 +41,7 @@ public class NodeDns {
     @Inject
     ManagerServices managerServices;
     @Inject
-    io.flotilla.agent.session.SessionStarter sessions;
+    SessionStarter sessions;
     @ConfigProperty(name = "flotilla.data")
     String data;
     @ConfigProperty(name = "flotilla.run")
@@ -155,7 +159,7 @@ public class NodeDns {
                     recheck = false;
                 }
                 apply(swarmState.current());
-            }, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }, 50, TimeUnit.MILLISECONDS);
         }
         return true;
     }
@@ -175,7 +179,7 @@ public class NodeDns {
         } else if (s.managers().isEmpty()) {
             return null;
         } else {
-            store = io.flotilla.contracts.ManagerAddress.parse(s.managers().get(0), ManagerEnv.STORE_PORT).toString();
+            store = ManagerAddress.parse(s.managers().get(0), ManagerEnv.STORE_PORT).toString();
         }
         // the node id too: a new swarm (a leave, then an init or a join) is a new text even at the same address
         return "store=" + store + "\nnode=" + s.nodeId() + "\nidentity=" + identity + "\n";

@@ -33,8 +33,6 @@ public final class StateEventListener {
     private static final Logger LOG = Logger.getLogger(StateEventListener.class);
 
     private static final TopicPartition PARTITION = new TopicPartition(Topics.STATE_V1, 0);
-    /** See the class comment: records of ended transactions only. */
-    static final String ISOLATION = "read_committed";
 
     private final String bootstrap;
     /** This consumer's swarm (null: unknown): the records of another swarm on the topic are skipped. */
@@ -106,12 +104,7 @@ public final class StateEventListener {
     }
 
     private KafkaConsumer<String, String> newConsumer() {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, ISOLATION);
+        Properties props = Topics.stateConsumerSettings(bootstrap, StringDeserializer.class); // committed only
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         return new KafkaConsumer<>(props);
     }

@@ -1,11 +1,15 @@
 package io.flotilla.scheduler.kafka;
 
 import io.flotilla.contracts.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Properties;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +21,15 @@ class StateEventListenerTest {
             r.headers().add(Topics.INDEX_HEADER, indexHeader.getBytes(StandardCharsets.UTF_8));
         }
         return r;
+    }
+
+    @Test
+    void theStateTopicIsReadCommittedOnlyWithSettingsKafkaKnows() {
+        Properties p = Topics.stateConsumerSettings("127.0.0.1:9", StringDeserializer.class);
+        assertTrue(ConsumerConfig.configNames().containsAll(p.stringPropertyNames()), p.toString());
+        assertEquals("read_committed", p.get(ConsumerConfig.ISOLATION_LEVEL_CONFIG));
+        assertEquals("false", p.get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG));
+        assertEquals(StringDeserializer.class.getName(), p.get(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG));
     }
 
     @Test
