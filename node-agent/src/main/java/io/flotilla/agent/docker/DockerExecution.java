@@ -36,11 +36,46 @@ public final class DockerExecution implements TaskExecutor, AutoCloseable {
         this.stopper = stopper;
     }
 
+    /**
+     * A client of one dockerd and the mapper that decodes its answers; {@code warmed} once a task's engine calls and
+     * answers went through them ({@link #warmedEngine}).
+     */
+    public record Engine(DockerClient docker, ObjectMapper mapper, boolean warmed) {
+    }
+
+    /** A client of the dockerd at {@code socket}, not warmed up. */
+    public static Engine engine(String socket) {
+        ObjectMapper mapper = DockerClientConfig.getDefaultObjectMapper();
+        return new Engine(DockerContainerRuntime.connect(socket, mapper), mapper, false);
+    }
+
+    /**
+     * A client of the dockerd at {@code socket} that has been once through a task's engine calls (with names that
+     * do not exist: {@link TaskReconciler#warmUp(io.flotilla.agent.exec.ContainerRuntime, TaskNetworking)}) and
+     * answers: what an executor opened on it then does no more at its first task.
+     */
+    public static Engine warmedEngine(String socket, TaskNetworking networking) {
+        long t0 = System.nanoTime();
+        Engine e = engine(socket);
+        warmUpDecoding(e.mapper());
+        TaskReconciler.warmUp(new DockerContainerRuntime(e.docker()), networking);
+        LOG.info(() -> "executor's engine calls warmed up in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        return new Engine(e.docker(), e.mapper(), true);
+    }
+
     /** Connects to the dockerd at {@code socket} and starts following its events. */
     public static DockerExecution open(String socket, Supplier<String> nodeId, TaskNetworking networking,
                                        int workers, int defaultGraceSeconds) {
-        ObjectMapper mapper = DockerClientConfig.getDefaultObjectMapper();
-        DockerClient docker = DockerContainerRuntime.connect(socket, mapper);
+        return open(engine(socket), nodeId, networking, workers, defaultGraceSeconds);
+    }
+
+    /**
+     * Starts following the events of the engine's dockerd; an engine not warmed up yet goes through a task's calls
+     * once, off the caller's thread.
+     */
+    public static DockerExecution open(Engine engine, Supplier<String> nodeId, TaskNetworking networking,
+                                       int workers, int defaultGraceSeconds) {
+        DockerClient docker = engine.docker();
         AtomicInteger n = new AtomicInteger();
         ExecutorService stopper = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "executor-stop-" + n.incrementAndGet());
@@ -66,10 +101,12 @@ public final class DockerExecution implements TaskExecutor, AutoCloseable {
             }
         }, 250, 5_000);
         watcher.start();
-        stopper.execute(() -> { // off the caller's thread: the session's first assignments go on
-            warmUpDecoding(mapper);
-            reconciler.warmUp();
-        });
+        if (!engine.warmed()) {
+            stopper.execute(() -> { // off the caller's thread: the session's first assignments go on
+                warmUpDecoding(engine.mapper());
+                reconciler.warmUp();
+            });
+        }
         return new DockerExecution(docker, reconciler, watcher, stopper);
     }
 

@@ -196,12 +196,17 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
      * and 5 ms for the next task's. Should the image exist after all, the container it made is removed.
      */
     public void warmUp() {
+        warmUp(runtime, networking);
+    }
+
+    /** {@link #warmUp()} on any runtime, also before there is an executor (the agent's start). */
+    public static void warmUp(ContainerRuntime runtime, TaskNetworking networking) {
         Task probe = Task.newBuilder().setMeta(Meta.newBuilder().setId(WARM_UP_ID)).setServiceName(WARM_UP_ID)
                 .setSlot(1).setSpec(TaskSpec.newBuilder().setContainer(ContainerSpec.newBuilder().setImage(WARM_UP_IMAGE)))
                 .build();
         long t0 = System.nanoTime();
         try {
-            ContainerConfig config = TaskContainers.configFor(probe, nodeId.get(), networking.networkMode(probe));
+            ContainerConfig config = TaskContainers.configFor(probe, WARM_UP_ID, networking.networkMode(probe));
             try {
                 runtime.remove(runtime.create(config));
             } catch (ImageNotFoundException expected) {

@@ -211,6 +211,31 @@ class DockerExecutionIT {
         assertNotEquals(0, executor.currentStatuses().size());
     }
 
+    @Test
+    void anEngineWarmedUpAtTheAgentsStartMakesNothingAndRunsTheFirstTask() {
+        int before = docker.listContainersCmd().withShowAll(true).exec().size();
+        DockerExecution.Engine engine = DockerExecution.warmedEngine(dockerd.socket.toString(),
+                TaskNetworking.fixed("none"));
+        assertTrue(engine.warmed());
+        assertEquals(before, docker.listContainersCmd().withShowAll(true).exec().size(), "the warm-up made no container");
+
+        // another node's executor on the same engine (the class's executor keeps its own tasks)
+        String node = SwarmStateProducer.newId();
+        List<TaskStatusUpdate> own = new CopyOnWriteArrayList<>();
+        Task t = task("early", 1, ThrowawayDockerd.IMAGE, 0).toBuilder().setNodeId(node).build();
+        try (DockerExecution e = DockerExecution.open(engine, () -> node, TaskNetworking.fixed("none"), 2, 10)) {
+            e.onStatus(own::add);
+            e.reconcile(List.of(t));
+            await(() -> own.stream().anyMatch(u -> u.getTaskId().equals(t.getMeta().getId())
+                    && u.getStatus().getState() == TaskState.TASK_RUNNING), 10_000);
+            assertTrue(own.stream().allMatch(u -> u.getTaskId().equals(t.getMeta().getId())), "reports only its task");
+            String id = own.get(own.size() - 1).getStatus().getContainer().getContainerId();
+            assertEquals(node, docker.inspectContainerCmd(id).exec().getConfig().getLabels().get("com.docker.swarm.node.id"));
+            e.reconcile(List.of());
+            await(() -> docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(id)).exec().isEmpty(), 15_000);
+        }
+    }
+
     private static Task task(String service, int slot, String image, long graceNs) {
         return Task.newBuilder().setMeta(Meta.newBuilder().setId(SwarmStateProducer.newId()))
                 .setServiceId("svc" + service).setServiceName(service).setSlot(slot).setNodeId(NODE)
