@@ -25,6 +25,11 @@ public final class RaftNode implements AutoCloseable {
     public static final String CLUSTER = "flotilla-state";
     /** How long a member that has others to find waits for their discovery answers (GMS join_timeout). */
     static final int JOIN_TIMEOUT_MS = 5000;
+    /**
+     * The same for a member whose configuration names only itself (a new swarm's first manager, a single manager
+     * restarting): it asks nobody, so waiting longer only delays its group (it waited 1 s at every `swarm init`).
+     */
+    static final int ALONE_JOIN_TIMEOUT_MS = 100;
     /** How long the accepting side of a TLS connection on 7946 gives the handshake and the peer's address. */
     static final int TLS_HANDSHAKE_MS = 5000;
 
@@ -102,7 +107,7 @@ public final class RaftNode implements AutoCloseable {
                 + "  <UNICAST3 xmit_interval=\"200\"/>\n"
                 + "  <pbcast.STABLE desired_avg_gossip=\"5000\" max_bytes=\"4M\"/>\n"
                 + "  <" + RejoinTolerantNoDupes.class.getName() + "/>\n"
-                + "  <pbcast.GMS print_local_addr=\"false\" join_timeout=\"" + (others ? JOIN_TIMEOUT_MS : 1000)
+                + "  <pbcast.GMS print_local_addr=\"false\" join_timeout=\"" + (others ? JOIN_TIMEOUT_MS : ALONE_JOIN_TIMEOUT_MS)
                 + "\" max_join_attempts=\"0\"/>\n"
                 + "  <UFC max_credits=\"4M\" min_threshold=\"0.4\"/>\n"
                 + "  <MFC max_credits=\"4M\" min_threshold=\"0.4\"/>\n"
