@@ -15,6 +15,12 @@ public final class Topics {
      * so a consumer skips the records of any other swarm, and the publisher resumes only after its own.
      */
     public static final String CLUSTER_HEADER = "flotilla_cluster";
+    /**
+     * The record header of a task event that carries the task: how many of its network attachments have an address,
+     * in decimal. A consumer that answers only for tasks on networks (dns-svc) skips the events of a task with none
+     * that it does not hold without decoding them (most of a service's events when it has no network).
+     */
+    public static final String NETWORKS_HEADER = "flotilla_networks";
 
     /**
      * Whether a record whose {@link #INDEX_HEADER} value is {@code header} is at or below {@code index} (a
@@ -33,6 +39,14 @@ public final class Topics {
             v = v * 10 + (b - '0');
         }
         return v <= index;
+    }
+
+    /**
+     * Whether a record whose {@link #NETWORKS_HEADER} value is {@code header} carries a task with no addressed network
+     * attachment; false when the header is absent or not "0" (then the record is judged by its content).
+     */
+    public static boolean onNoNetwork(byte[] header) {
+        return header != null && header.length == 1 && header[0] == '0';
     }
 
     /**

@@ -1,7 +1,11 @@
 package io.flotilla.state.kafka;
 
 import com.google.protobuf.util.JsonFormat;
+import io.flotilla.contracts.Topics;
+import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.NetworkAttachment;
 import io.flotilla.contracts.v1.StateEvent;
+import io.flotilla.contracts.v1.Task;
 import io.flotilla.contracts.v1.WatchResponse;
 import io.flotilla.state.ca.Clusters;
 import io.flotilla.state.raft.RaftStateStore;
@@ -302,6 +306,20 @@ public class StateEventPublisher {
         if (cluster != null) {
             h.put(CLUSTER_HEADER, cluster);
         }
+        if (e.getKind() == Kind.KIND_TASK && e.hasObject() && e.getObject().hasTask()) {
+            h.put(Topics.NETWORKS_HEADER, Integer.toString(addressedAttachments(e.getObject().getTask())));
+        }
         h.forEach((k, v) -> r.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The task's network attachments that have an address (those a name can resolve to). */
+    static int addressedAttachments(Task t) {
+        int n = 0;
+        for (NetworkAttachment a : t.getNetworksList()) {
+            if (a.getAddressesCount() > 0) {
+                n++;
+            }
+        }
+        return n;
     }
 }

@@ -1,8 +1,11 @@
 package io.flotilla.state.kafka;
 
 import io.flotilla.contracts.v1.Kind;
+import io.flotilla.contracts.v1.NetworkAttachment;
 import io.flotilla.contracts.v1.Op;
 import io.flotilla.contracts.v1.StateEvent;
+import io.flotilla.contracts.v1.StoredObject;
+import io.flotilla.contracts.v1.Task;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +57,25 @@ class StateEventPublisherTest {
         ProducerRecord<String, String> plain = new ProducerRecord<>("t", 0, "t5", "{}");
         StateEventPublisher.headers(plain, event(5, false), 3, null);
         assertNull(plain.headers().lastHeader("flotilla_cluster"), "no swarm known (plain text without a Cluster)");
+        assertNull(r.headers().lastHeader("flotilla_networks"), "an event without its task");
+    }
+
+    @Test
+    void aTaskEventSaysOnHowManyNetworksItsTaskHasAnAddress() {
+        Task none = Task.newBuilder().build();
+        Task two = Task.newBuilder()
+                .addNetworks(NetworkAttachment.newBuilder().setNetworkId("n1").addAddresses("10.0.1.3/24"))
+                .addNetworks(NetworkAttachment.newBuilder().setNetworkId("n2")) // not allocated yet
+                .addNetworks(NetworkAttachment.newBuilder().setNetworkId("ing").addAddresses("10.255.0.4/16")).build();
+        assertEquals("0", networks(none));
+        assertEquals("2", networks(two));
+    }
+
+    private static String networks(Task t) {
+        ProducerRecord<String, String> r = new ProducerRecord<>("t", 0, "t5", "{}");
+        StateEvent e = event(5, false).toBuilder().setObject(StoredObject.newBuilder().setTask(t)).build();
+        StateEventPublisher.headers(r, e, 0, "c1");
+        return new String(r.headers().lastHeader("flotilla_networks").value(), StandardCharsets.UTF_8);
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Follows flotilla.state.v1 (partition 0, from its start) and hands on the events after the snapshot's
@@ -26,12 +27,15 @@ import java.util.function.Consumer;
  *
  * <p>A record of another swarm (its {@code flotilla_cluster} header, when this node knows its own from its
  * certificate) is skipped. A record is decoded (JSON, the costly part) only when the table may need it: its CloudEvents type
- * header ({@code io.flotilla.state.<kind>.<op>}) names a network, service or task, and its index header
- * is after the snapshot's. A record without those headers is decoded and judged by its content.
+ * header ({@code io.flotilla.state.<kind>.<op>}) names a network, service or task, its index header
+ * is after the snapshot's, and, for a task, its {@code flotilla_networks} header does not say the task has no
+ * addressed network attachment while the table does not hold it (such a task is in no answer: a service without
+ * networks has all its tasks' events skipped). A record without those headers is decoded and judged by its content.
  */
 final class KafkaEvents {
     private static final Logger LOG = Logger.getLogger(KafkaEvents.class);
     private static final String TYPE_PREFIX = "io.flotilla.state.";
+    private static final String TASK_PREFIX = TYPE_PREFIX + "task.";
 
     private final String bootstrap;
     /** This node's swarm (null: unknown): the records of another swarm on the topic are skipped. */
@@ -44,9 +48,18 @@ final class KafkaEvents {
     private volatile long decoded;   // of which decoded
     private volatile org.apache.kafka.common.Metric fetches;
 
+    /** Whether the table holds a task (by id): its events are decoded whatever its networks. */
+    private final Predicate<String> holdsTask;
+
+    /** A follower for a table that holds every task (no task event is skipped for its networks). */
     KafkaEvents(String bootstrap, String cluster) {
+        this(bootstrap, cluster, id -> true);
+    }
+
+    KafkaEvents(String bootstrap, String cluster, Predicate<String> holdsTask) {
         this.bootstrap = bootstrap;
         this.cluster = cluster;
+        this.holdsTask = holdsTask;
     }
 
     boolean connected() {
@@ -138,6 +151,13 @@ final class KafkaEvents {
         if (value == null) {
             return;
         }
+        if (type != null && type.startsWith(TASK_PREFIX) && headers != null
+                && Topics.onNoNetwork(bytes(headers.lastHeader(Topics.NETWORKS_HEADER)))) {
+            String task = header(headers, "ce_subject");
+            if (task != null && !holdsTask.test(task)) {
+                return; // a task on no network, not in the table: in no answer before or after this event
+            }
+        }
         decoded++;
         StateEvent.Builder b = StateEvent.newBuilder();
         try {
@@ -154,6 +174,10 @@ final class KafkaEvents {
     /** "<kind>.<op>": the kinds the name table keeps. */
     private static boolean wanted(String kindAndOp) {
         return kindAndOp.startsWith("task.") || kindAndOp.startsWith("service.") || kindAndOp.startsWith("network.");
+    }
+
+    private static byte[] bytes(Header h) {
+        return h == null ? null : h.value();
     }
 
     private static String header(Headers headers, String key) {

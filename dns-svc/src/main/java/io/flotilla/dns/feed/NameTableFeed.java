@@ -190,7 +190,8 @@ public class NameTableFeed {
                     StoreGrpc.StoreBlockingStub store = StoreGrpc.newBlockingStub(ch).withMaxInboundMessageSize(MAX_MESSAGE);
                     long index = load(store, t);
                     backoff = 200;
-                    KafkaEvents k = new KafkaEvents(bootstrap, SwarmCertificates.ownCluster(plaintext, certificate));
+                    KafkaEvents k = new KafkaEvents(bootstrap, SwarmCertificates.ownCluster(plaintext, certificate),
+                            table::holdsTask);
                     kafka = k;
                     if (!following(t)) {
                         continue;

@@ -617,13 +617,35 @@ public final class NameTable {
         return t != null && !t.addrs().isEmpty();
     }
 
+    private static boolean addressed(Task t) {
+        for (NetworkAttachment a : t.getNetworksList()) {
+            if (a.getAddressesCount() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the table holds this task (running, meant to run, with an address on a network). */
+    public boolean holdsTask(String id) {
+        lock.readLock().lock();
+        try {
+            return tasks.containsKey(id);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     private static boolean answerable(Task t) {
         return t.getStatus().getState() == TaskState.TASK_RUNNING && t.getDesiredState() == TaskState.TASK_RUNNING;
     }
 
-    /** What the table keeps of a task: null unless it is answerable (running and meant to run). */
+    /**
+     * What the table keeps of a task: null unless it is answerable (running and meant to run) and has an address on a
+     * network (a task on none is in no answer; the state feed skips its events without decoding them).
+     */
     private TaskRec taskRec(Task t, String id) {
-        if (!answerable(t)) {
+        if (!answerable(t) || !addressed(t)) {
             return null;
         }
         String svcName = t.getServiceName();

@@ -65,6 +65,33 @@ class KafkaEventsTest {
     }
 
     @Test
+    void theEventsOfATaskOnNoNetworkThatTheTableDoesNotHoldAreNotDecoded() throws Exception {
+        java.util.Set<String> held = new java.util.HashSet<>(List.of("held"));
+        KafkaEvents k = new KafkaEvents("unused:9092", null, held::contains);
+        StateEvent plain = event(12, Op.OP_UPDATE, obj(running("p1", "s9", "plain", 1)));
+        k.handle(task("p1", 12, "0"), json(plain), 1, 10, handedOn::add);
+        assertEquals(List.of(), handedOn, "a task on no network, not held: in no answer");
+        assertEquals(0, k.decoded());
+
+        // held (it had an address before): decoded, the table drops it
+        StateEvent lost = event(13, Op.OP_UPDATE, obj(running("held", "s9", "plain", 1)));
+        k.handle(task("held", 13, "0"), json(lost), 2, 10, handedOn::add);
+        // on a network, or a record without the header: decoded
+        StateEvent on = event(14, Op.OP_UPDATE, obj(running("t2", "s1", "nodejs", 2, "n1=172.32.0.4/24")));
+        k.handle(task("t2", 14, "1"), json(on), 3, 10, handedOn::add);
+        k.handle(headers("task.update", 15), json(plain), 4, 10, handedOn::add);
+        assertEquals(List.of(lost, on, plain), handedOn);
+        assertEquals(3, k.decoded());
+    }
+
+    private static RecordHeaders task(String id, long index, String networks) {
+        RecordHeaders h = headers("task.update", index);
+        h.add("ce_subject", id.getBytes(StandardCharsets.UTF_8));
+        h.add("flotilla_networks", networks.getBytes(StandardCharsets.UTF_8));
+        return h;
+    }
+
+    @Test
     void aRecordWithoutHeadersIsJudgedByItsContent() throws Exception {
         StateEvent old = event(9, Op.OP_UPDATE, obj(running("t1", "s1", "nodejs", 1, "n1=172.32.0.3/24")));
         StateEvent e = event(11, Op.OP_DELETE, obj(running("t1", "s1", "nodejs", 1, "n1=172.32.0.3/24")));
