@@ -165,13 +165,9 @@ public final class NameTable {
                         delete ? null : netRec(e.getObject().getNetwork(), id), this::removeNetwork, this::putNetwork);
                 case KIND_SERVICE -> changed = replace(services, id,
                         delete ? null : svcRec(e.getObject().getService(), id), this::removeService, this::putService);
-                default -> {
-                    TaskRec next = delete ? null : taskRec(e.getObject().getTask(), id);
-                    TaskRec old = tasks.get(id);
-                    replace(tasks, id, next, this::removeTask, this::putTask);
-                    // a task on no network is in no answer (its names have no address; it asks nothing of ours)
-                    changed = !Objects.equals(old, next) && (attached(old) || attached(next));
-                }
+                // the table holds only tasks with an address (a task on no network is in no answer)
+                default -> changed = replace(tasks, id,
+                        delete ? null : taskRec(e.getObject().getTask(), id), this::removeTask, this::putTask);
             }
             if (changed) {
                 generation++;
@@ -613,10 +609,7 @@ public final class NameTable {
         }
     }
 
-    private static boolean attached(TaskRec t) {
-        return t != null && !t.addrs().isEmpty();
-    }
-
+    /** Whether the task has an address on a network: as the state events' {@code flotilla_networks} header counts. */
     private static boolean addressed(Task t) {
         for (NetworkAttachment a : t.getNetworksList()) {
             if (a.getAddressesCount() > 0) {

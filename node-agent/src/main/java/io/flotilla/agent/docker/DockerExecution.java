@@ -57,10 +57,15 @@ public final class DockerExecution implements TaskExecutor, AutoCloseable {
     public static Engine warmedEngine(String socket, TaskNetworking networking) {
         long t0 = System.nanoTime();
         Engine e = engine(socket);
-        warmUpDecoding(e.mapper());
-        TaskReconciler.warmUp(new DockerContainerRuntime(e.docker()), networking);
+        warmUp(e, networking);
         LOG.info(() -> "executor's engine calls warmed up in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return new Engine(e.docker(), e.mapper(), true);
+    }
+
+    /** The engine's answers decoded once with its mapper, and a task's engine calls made once through its client. */
+    private static void warmUp(Engine e, TaskNetworking networking) {
+        warmUpDecoding(e.mapper());
+        TaskReconciler.warmUp(new DockerContainerRuntime(e.docker()), networking);
     }
 
     /** Connects to the dockerd at {@code socket} and starts following its events. */
@@ -102,10 +107,7 @@ public final class DockerExecution implements TaskExecutor, AutoCloseable {
         }, 250, 5_000);
         watcher.start();
         if (!engine.warmed()) {
-            stopper.execute(() -> { // off the caller's thread: the session's first assignments go on
-                warmUpDecoding(engine.mapper());
-                reconciler.warmUp();
-            });
+            stopper.execute(() -> warmUp(engine, networking)); // off the caller's thread: the first assignments go on
         }
         return new DockerExecution(docker, reconciler, watcher, stopper);
     }

@@ -61,19 +61,15 @@ public class DockerTaskExecutor implements TaskExecutor {
         if (!warmUpAtStart || swarm.current().member()) {
             return; // a member's session opens the executor at once
         }
-        CompletableFuture<DockerExecution.Engine> f = new CompletableFuture<>();
+        CompletableFuture<DockerExecution.Engine> f = CompletableFuture.supplyAsync(
+                () -> DockerExecution.warmedEngine(socket, networking), r -> {
+                    Thread t = new Thread(r, "executor-warm-up");
+                    t.setDaemon(true);
+                    t.start();
+                });
         synchronized (this) {
             early = f;
         }
-        Thread t = new Thread(() -> {
-            try {
-                f.complete(DockerExecution.warmedEngine(socket, networking));
-            } catch (RuntimeException e) {
-                f.completeExceptionally(e);
-            }
-        }, "executor-warm-up");
-        t.setDaemon(true);
-        t.start();
     }
 
     @Override
