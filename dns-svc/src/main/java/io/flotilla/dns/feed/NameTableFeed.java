@@ -27,8 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -39,7 +37,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Which store: {@code flotilla.store.host}/{@code port}, or, when {@code flotilla.store.file} is set (as the
  * node-agent does: it starts this service at its own start, before the node is in a swarm), the store that file
- * names ({@link StoreTarget}), read again every {@value #FILE_POLL_MS} ms. While it names none the table is empty
+ * names ({@link StoreTarget}), read again when its directory changes ({@link StoreFileWatch}). While it names none the table is empty
  * and nothing is followed; when it names another (or is rewritten) the feed drops its connection and starts
  * over. The TLS files are read at each connection, so a renewed certificate is used from the next one on.
  * Started with none, it first warms its path up ({@link FeedWarmUp}); {@link #started()} tells when that is over.
@@ -47,7 +45,6 @@ import java.util.concurrent.atomic.LongAdder;
 @ApplicationScoped
 public class NameTableFeed {
     private static final Logger LOG = Logger.getLogger(NameTableFeed.class);
-    static final long FILE_POLL_MS = 100;
     private static final int MAX_MESSAGE = 32 * 1024 * 1024;
 
     private final NameTable table = new NameTable();
@@ -75,10 +72,13 @@ public class NameTableFeed {
 
     @ConfigProperty(name = "flotilla.events.enabled", defaultValue = "true")
     boolean enabled;
+    /** With the store file's directory watched: how often the file is read all the same (a change the watch missed). */
+    @ConfigProperty(name = "flotilla.store.file-recheck-ms", defaultValue = "5000")
+    long fileRecheckMs;
 
     private final Object changed = new Object();
     private volatile Optional<StoreTarget> target = Optional.empty();
-    private String fileText;                 // the poller's last read (null: not read yet)
+    private String fileText;                 // the last read of the store file (null: not read yet)
     private volatile KafkaEvents kafka;
     private volatile StoreWatch watch;
     private volatile ManagedChannel channel;
@@ -86,7 +86,7 @@ public class NameTableFeed {
     private volatile boolean loaded;
     private volatile boolean started;   // the warm-up (if any) is over
     private Thread thread;
-    private ScheduledExecutorService poller;
+    private StoreFileWatch fileWatch;
 
     void start(@Observes StartupEvent event) {
         if (!enabled) {
@@ -97,12 +97,7 @@ public class NameTableFeed {
         if (storeFile.filter(f -> !f.isBlank()).isPresent()) {
             Path file = Path.of(storeFile.get());
             readStoreFile(file);
-            poller = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "dns-store-file");
-                t.setDaemon(true);
-                return t;
-            });
-            poller.scheduleWithFixedDelay(() -> readStoreFile(file), FILE_POLL_MS, FILE_POLL_MS, TimeUnit.MILLISECONDS);
+            fileWatch = new StoreFileWatch(file, fileRecheckMs, () -> readStoreFile(file)).start();
             LOG.infof("the store is named in %s: %s", file, target.map(Object::toString).orElse("none yet"));
         } else {
             target = Optional.of(new StoreTarget(storeHost, storePort, ""));
@@ -122,8 +117,8 @@ public class NameTableFeed {
 
     void stop(@Observes ShutdownEvent event) {
         running = false;
-        if (poller != null) {
-            poller.shutdownNow();
+        if (fileWatch != null) {
+            fileWatch.close();
         }
         dropConnection();
         if (thread != null) {

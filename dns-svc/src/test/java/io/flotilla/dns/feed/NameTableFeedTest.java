@@ -56,7 +56,7 @@ class NameTableFeedTest {
         feed = feed(file);
         feed.start(null);
 
-        Thread.sleep(3 * NameTableFeed.FILE_POLL_MS);
+        Thread.sleep(300);
         assertEquals(0, feed.table().services(), "in no swarm: an empty table");
         assertFalse(feed.ready());
 
@@ -94,6 +94,8 @@ class NameTableFeedTest {
         f.certificate = "";
         f.bootstrap = "127.0.0.1:" + closedPort();
         f.enabled = true;
+        // no re-read on a timer within a test: every change below is seen through the directory's watch
+        f.fileRecheckMs = 600_000;
         return f;
     }
 
@@ -105,9 +107,9 @@ class NameTableFeedTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 20_000;
+        long deadline = System.currentTimeMillis() + 10_000;
         while (!condition.getAsBoolean()) {
-            assertTrue(System.currentTimeMillis() < deadline, "not seen in 20 s: " + what);
+            assertTrue(System.currentTimeMillis() < deadline, "not seen in 10 s: " + what);
             Thread.sleep(20);
         }
     }
