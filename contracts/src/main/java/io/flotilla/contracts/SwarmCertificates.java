@@ -18,6 +18,9 @@ import javax.security.auth.x500.X500Principal;
  * O = the cluster id. For every module: cluster-state's CA issues them, the services read their own.
  */
 public final class SwarmCertificates {
+    /** The OU of a manager's node certificate (a worker's is swarm-worker). */
+    public static final String MANAGER_OU = "swarm-manager";
+
     private SwarmCertificates() {
     }
 
@@ -37,12 +40,28 @@ public final class SwarmCertificates {
 
     /** The swarm (cluster id, the subject's O) of the node certificate in a PEM file; empty when absent or unreadable. */
     public static Optional<String> clusterOf(Path pem) {
+        return subjectOf(pem).flatMap(s -> attribute(s, "O")).filter(o -> !o.isEmpty());
+    }
+
+    /**
+     * Whether a manager's identity is complete on disk: its key, the swarm's CA and a node certificate whose OU is
+     * swarm-manager. The node's store writes them in the order key, certificate, CA, each by an atomic move, so
+     * the CA's presence says the other two are whole. A worker's certificate (a node about to be promoted) is not
+     * one: a manager service that presented it to the store would be refused.
+     */
+    public static boolean managerIdentity(Path certificate, Path key, Path ca) {
+        return Files.isRegularFile(key) && Files.isRegularFile(ca)
+                && subjectOf(certificate).flatMap(s -> attribute(s, "OU")).map(MANAGER_OU::equals).orElse(false);
+    }
+
+    /** The subject of the certificate in a PEM file; empty when absent or unreadable. */
+    private static Optional<X500Principal> subjectOf(Path pem) {
         if (pem == null || !Files.isRegularFile(pem)) {
             return Optional.empty();
         }
         try (InputStream in = Files.newInputStream(pem)) {
             X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-            return attribute(cert.getSubjectX500Principal(), "O").filter(o -> !o.isEmpty());
+            return Optional.of(cert.getSubjectX500Principal());
         } catch (IOException | CertificateException | RuntimeException e) {
             return Optional.empty();
         }

@@ -1,5 +1,6 @@
 package io.flotilla.state.ca;
 
+import io.flotilla.contracts.SwarmCertificates;
 import io.flotilla.contracts.v1.NodeRole;
 
 import java.io.ByteArrayInputStream;
@@ -44,7 +45,7 @@ public final class NodeCertificates {
     private static final SecureRandom RANDOM = new SecureRandom();
     public static final long VALIDITY_MS = 90L * 24 * 3600 * 1000;
     static final long ROOT_VALIDITY_MS = 20L * 365 * 24 * 3600 * 1000;
-    public static final String MANAGER_OU = "swarm-manager";
+    public static final String MANAGER_OU = SwarmCertificates.MANAGER_OU;
     public static final String WORKER_OU = "swarm-worker";
     private static final byte[] OID_ECDSA_SHA256 = oid(1, 2, 840, 10045, 4, 3, 2);
     private static final byte[] OID_EC_PUBLIC_KEY = oid(1, 2, 840, 10045, 2, 1);

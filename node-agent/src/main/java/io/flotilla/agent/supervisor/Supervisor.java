@@ -47,6 +47,8 @@ public class Supervisor implements ManagerControl {
         IdentityGate NONE = () -> true;
     }
 
+    private static final String GATEWAY = "api-gateway";
+
     private final Path runDir;
     private final Path dataDir;
     private final String node;
@@ -101,7 +103,7 @@ public class Supervisor implements ManagerControl {
         }
         boolean gated = false;
         for (ManagedProcess p : running) {
-            if (!gated && !p.name.equals(ManagerEnv.MODULES.get(0).name())) {
+            if (!gated && awaitsIdentity(p.name, next)) {
                 gated = true;
                 if (!identity.await()) {
                     LOG.warnf("no manager certificate for this node in time: starting the services anyway (their store"
@@ -110,6 +112,19 @@ public class Supervisor implements ManagerControl {
             }
             p.ensureRunning();
         }
+    }
+
+    /**
+     * Whether a service is started only once this node's manager identity is on disk ({@link IdentityGate}). The
+     * store never waits: it writes the identity (a new swarm) or gets it (a joining manager). At a swarm init
+     * ({@link Launch#bootstrap()}) the gateway does not wait either: the node's identity was wiped just before, so
+     * the only one that can appear is the new swarm's manager identity, and the gateway waits for it itself before
+     * its first call to the store (its store client reads the files then). Its JVM's start then runs beside the
+     * store's instead of after it. A manager that joins or is promoted may still hold a worker's certificate, which
+     * a service started early could take up: there every service waits.
+     */
+    static boolean awaitsIdentity(String module, Launch launch) {
+        return !module.equals(ManagerEnv.MODULES.get(0).name()) && !(launch.bootstrap() && module.equals(GATEWAY));
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.flotilla.agent.swarm;
 
+import io.flotilla.contracts.SwarmCertificates;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -95,20 +97,13 @@ public final class NodeIdentity {
 
     /** Whether the key, a manager certificate (OU swarm-manager) and the CA are all here: what manager services use. */
     public boolean managerReady() {
-        if (!present() || !Files.exists(caPath())) {
-            return false;
-        }
-        try {
-            return isManager(certificate());
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return SwarmCertificates.managerIdentity(certificatePath(), keyPath(), caPath());
     }
 
     /** Whether a certificate is a manager's (its subject's OU is swarm-manager). */
     public static boolean isManager(X509Certificate cert) {
-        return io.flotilla.contracts.SwarmCertificates.attribute(cert.getSubjectX500Principal(), "OU")
-                .map("swarm-manager"::equals).orElse(false);
+        return SwarmCertificates.attribute(cert.getSubjectX500Principal(), "OU")
+                .map(SwarmCertificates.MANAGER_OU::equals).orElse(false);
     }
 
     /** The node certificate, if stored. */

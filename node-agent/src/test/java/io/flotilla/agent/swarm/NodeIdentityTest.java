@@ -57,4 +57,19 @@ class NodeIdentityTest {
                 TestCa.issue(otherCa, "O=c1,OU=swarm-manager,CN=n1", worker.key().getPublic(), false))));
         assertEquals(managerPem, Files.readString(id.certificatePath()));
     }
+
+    @Test
+    void aManagersIdentityIsReadyOnlyWithItsKeyAndTheSwarmsCa(@TempDir Path dir) throws Exception {
+        TestCa.Issued ca = TestCa.ca("swarm-ca");
+        TestCa.Issued manager = TestCa.issue(ca, "O=c1,OU=swarm-manager,CN=n1", false);
+        NodeIdentity id = new NodeIdentity(dir);
+        assertFalse(id.managerReady(), "nothing stored");
+        id.store(manager.key(), manager.certPem(), ca.certPem());
+        assertTrue(id.managerReady());
+        Files.delete(id.caPath());
+        assertFalse(id.managerReady(), "no CA");
+        Files.writeString(id.caPath(), ca.certPem());
+        Files.delete(id.keyPath());
+        assertFalse(id.managerReady(), "no key");
+    }
 }
