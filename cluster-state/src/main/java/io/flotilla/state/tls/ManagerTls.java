@@ -114,12 +114,13 @@ public final class ManagerTls {
      */
     public synchronized boolean refresh() {
         try {
-            Optional<Cluster> cluster = Clusters.current(store).filter(c -> !c.getCaCertPem().isEmpty()
-                    && !c.getCaKeyPem().isEmpty());
+            Optional<Cluster> cluster = withCa();
+            if (cluster.isEmpty() && settings.createCa()) {
+                // a new swarm: its certificates are issued in this same step (a swarm init waits for them)
+                createCluster();
+                cluster = withCa();
+            }
             if (cluster.isEmpty()) {
-                if (settings.createCa()) {
-                    createCluster();
-                }
                 return false;
             }
             Cluster c = cluster.get();
@@ -141,6 +142,11 @@ public final class ManagerTls {
             lastFailure = why;
             return current != null;
         }
+    }
+
+    /** The swarm's Cluster object, once it has its CA. */
+    private Optional<Cluster> withCa() {
+        return Clusters.current(store).filter(c -> !c.getCaCertPem().isEmpty() && !c.getCaKeyPem().isEmpty());
     }
 
     /** Whether a server certificate is in place. */

@@ -73,7 +73,8 @@ public class ManagerTlsProducer {
     private void step(ManagerTls tls) {
         boolean ready = tls.refresh();
         if (!stopping) {
-            timer.schedule(() -> step(tls), ready ? 60_000 : 500, TimeUnit.MILLISECONDS);
+            // not ready: the store is still starting or electing its leader (a swarm init waits on this)
+            timer.schedule(() -> step(tls), ready ? 60_000 : 100, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -157,6 +157,19 @@ class MutualTlsTest {
     }
 
     @Test
+    void aNewSwarmsLeaderCreatesTheCaAndIssuesItsCertificateInTheSameStep() throws Exception {
+        // the step after the cluster's creation used to come 500 ms later, and a swarm init waited for it
+        FakeStateStore empty = new FakeStateStore();
+        ManagerTls founding = new ManagerTls(empty, new ManagerTls.Settings(SELF, "127.0.0.1", List.of(), null, true),
+                System::currentTimeMillis);
+        assertTrue(founding.refresh(), "ready in the step that created the cluster");
+        Cluster created = Clusters.current(empty).orElseThrow();
+        X509Certificate newCa = NodeCertificates.parseCertificate(created.getCaCertPem());
+        founding.serverCertificate().orElseThrow().verify(newCa.getPublicKey());
+        assertEquals(newCa, founding.ca().orElseThrow());
+    }
+
+    @Test
     void withoutACertificateASessionIsRefusedButAJoinIsServedAndItsCertificateOpensTheSession() throws Exception {
         ManagedChannel anonymous = channel(null);
 
