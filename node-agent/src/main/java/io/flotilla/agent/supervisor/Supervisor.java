@@ -118,7 +118,8 @@ public class Supervisor implements ManagerControl {
      * Whether a service is started only once this node's manager identity is on disk ({@link IdentityGate}). The
      * store never waits: it writes the identity (a new swarm) or gets it (a joining manager). At a swarm init
      * ({@link Launch#bootstrap()}) the gateway does not wait either: the node's identity was wiped just before, so
-     * the only one that can appear is the new swarm's manager identity, and the gateway waits for it itself before
+     * the only one that can appear is the new swarm's manager identity (an agent restarted on that manager finds it
+     * there already), and the gateway waits for it itself before
      * its first call to the store (its store client reads the files then). Its JVM's start then runs beside the
      * store's instead of after it. A manager that joins or is promoted may still hold a worker's certificate, which
      * a service started early could take up: there every service waits.
