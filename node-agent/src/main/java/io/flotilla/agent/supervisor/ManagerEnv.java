@@ -21,11 +21,11 @@ public final class ManagerEnv {
      * In start order: the store first. dns-svc is not one of them: it runs on every node, from the agent's start
      * ({@link NodeDns}).
      */
-    public static final List<Module> MODULES = List.of(
-            new Module("cluster-state", 9102),
-            new Module("api-gateway", 9103),
-            new Module("scheduler-svc", 9104),
-            new Module("network-svc", 9105));
+    public static final Module STORE = new Module("cluster-state", 9102);
+    public static final Module GATEWAY = new Module("api-gateway", 9103);
+    public static final Module SCHEDULER = new Module("scheduler-svc", 9104);
+    public static final Module NETWORK = new Module("network-svc", 9105);
+    public static final List<Module> MODULES = List.of(STORE, GATEWAY, SCHEDULER, NETWORK);
 
     public static final int STORE_PORT = io.flotilla.contracts.ManagerAddress.PORT;
     public static final int RAFT_PORT = 7946;
@@ -55,7 +55,7 @@ public final class ManagerEnv {
         env.put("FLOTILLA_TLS_CERT", identity.certificatePath().toString());
         env.put("FLOTILLA_TLS_KEY", identity.keyPath().toString());
         env.put("FLOTILLA_TLS_CA", identity.caPath().toString());
-        if (module.name().equals("cluster-state")) {
+        if (module.name().equals(STORE.name())) {
             env.put("FLOTILLA_RAFT_ID", launch.nodeId());
             env.put("FLOTILLA_RAFT_MEMBERS", launch.raftMembersEnv(RAFT_PORT));
             env.put("FLOTILLA_BOOTSTRAP", Boolean.toString(launch.bootstrap()));

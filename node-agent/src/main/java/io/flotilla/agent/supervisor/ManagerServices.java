@@ -146,7 +146,7 @@ public class ManagerServices implements ManagerControl {
         });
         argv.add("-jar");
         argv.add(jar);
-        boolean store = m.name().equals("cluster-state");
+        boolean store = m.name().equals(ManagerEnv.STORE.name());
         int ready = dns ? dnsNice : store ? storeNice : 0;
         String favoured = dns ? DNS_RECEIVERS : store ? STORE_HEARTBEATS : ".*";
         int start = background(m) ? backgroundNice : 0;
@@ -163,7 +163,8 @@ public class ManagerServices implements ManagerControl {
      * after the command (lab, load 7-9).
      */
     static boolean background(ManagerEnv.Module m) {
-        return !m.name().equals("cluster-state") && !m.name().equals("api-gateway") && !m.name().equals("scheduler-svc");
+        return !m.name().equals(ManagerEnv.STORE.name()) && !m.name().equals(ManagerEnv.GATEWAY.name())
+                && !m.name().equals(ManagerEnv.SCHEDULER.name());
     }
 
     void onStart(@Observes @Priority(10) StartupEvent event) {

@@ -47,8 +47,6 @@ public class Supervisor implements ManagerControl {
         IdentityGate NONE = () -> true;
     }
 
-    private static final String GATEWAY = "api-gateway";
-
     private final Path runDir;
     private final Path dataDir;
     private final String node;
@@ -125,7 +123,7 @@ public class Supervisor implements ManagerControl {
      * a service started early could take up: there every service waits.
      */
     static boolean awaitsIdentity(String module, Launch launch) {
-        return !module.equals(ManagerEnv.MODULES.get(0).name()) && !(launch.bootstrap() && module.equals(GATEWAY));
+        return !module.equals(ManagerEnv.STORE.name()) && !(launch.bootstrap() && module.equals(ManagerEnv.GATEWAY.name()));
     }
 
     /**
@@ -135,7 +133,7 @@ public class Supervisor implements ManagerControl {
      */
     public synchronized void reloadIdentity() throws IOException {
         for (ManagedProcess p : running) {
-            if (!p.name.equals(ManagerEnv.MODULES.get(0).name())) {
+            if (!p.name.equals(ManagerEnv.STORE.name())) {
                 p.replace();
                 LOG.infof("%s restarted with this node's renewed certificate", p.name);
             }
@@ -170,9 +168,9 @@ public class Supervisor implements ManagerControl {
             }
         }
         // in reverse start order, in parallel: the store last
-        CompletableFuture.allOf(toStop.stream().filter(p -> !p.name.equals("cluster-state"))
+        CompletableFuture.allOf(toStop.stream().filter(p -> !p.name.equals(ManagerEnv.STORE.name()))
                 .map(p -> CompletableFuture.runAsync(p::stop)).toArray(CompletableFuture[]::new)).join();
-        toStop.stream().filter(p -> p.name.equals("cluster-state")).forEach(ManagedProcess::stop);
+        toStop.stream().filter(p -> p.name.equals(ManagerEnv.STORE.name())).forEach(ManagedProcess::stop);
         running.clear();
     }
 
