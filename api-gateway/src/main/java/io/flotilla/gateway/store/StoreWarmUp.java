@@ -1,5 +1,6 @@
 package io.flotilla.gateway.store;
 
+import io.flotilla.contracts.ClientWarmUp;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.ListRequest;
 import io.flotilla.contracts.v1.StoreGrpc;
@@ -7,15 +8,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
-import io.netty.buffer.ByteBufAllocator;
 import org.jboss.logging.Logger;
 
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,19 +31,13 @@ public final class StoreWarmUp {
     public static long run() {
         long t0 = System.nanoTime();
         try {
-            SSLEngine engine = GrpcSslContexts.forClient().build().newEngine(ByteBufAllocator.DEFAULT);
-            try {
-                engine.beginHandshake();
-                engine.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(engine.getSession().getPacketBufferSize()));
-            } finally {
-                engine.closeOutbound();
-            }
+            ClientWarmUp.clientHello(GrpcSslContexts.forClient().build());
         } catch (SSLException | RuntimeException e) {
             LOG.debugf("TLS warm-up: %s", e.toString());
         }
         int closed;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort(); // free again once closed: the call below is refused
+        try {
+            closed = ClientWarmUp.closedLoopbackPort(); // the call below is refused
         } catch (IOException e) {
             LOG.debugf("no loopback port for the gRPC warm-up: %s", e.toString());
             return (System.nanoTime() - t0) / 1_000_000;

@@ -1,6 +1,7 @@
 package io.flotilla.dns.feed;
 
 import com.google.protobuf.util.JsonFormat;
+import io.flotilla.contracts.ClientWarmUp;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.ListRequest;
 import io.flotilla.contracts.v1.Meta;
@@ -17,18 +18,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
-import io.netty.buffer.ByteBufAllocator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
-import javax.net.ssl.SSLEngine;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -52,8 +48,8 @@ final class FeedWarmUp {
     static void run() {
         long t0 = System.nanoTime();
         int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort(); // closed when the steps below use it
+        try {
+            port = ClientWarmUp.closedLoopbackPort();
         } catch (IOException e) {
             LOG.debugf("no warm-up: %s", e.getMessage());
             return;
@@ -78,13 +74,7 @@ final class FeedWarmUp {
     }
 
     private static void tls() throws Exception {
-        SSLEngine engine = GrpcSslContexts.forClient().build().newEngine(ByteBufAllocator.DEFAULT);
-        try {
-            engine.beginHandshake();
-            engine.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(engine.getSession().getPacketBufferSize()));
-        } finally {
-            engine.closeOutbound();
-        }
+        ClientWarmUp.clientHello(GrpcSslContexts.forClient().build());
     }
 
     private static void grpc(int port) {

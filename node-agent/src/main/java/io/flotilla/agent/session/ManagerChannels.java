@@ -1,6 +1,7 @@
 package io.flotilla.agent.session;
 
 import io.flotilla.agent.swarm.NodeIdentity;
+import io.flotilla.contracts.ClientWarmUp;
 import io.flotilla.contracts.ManagerAddress;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
@@ -90,14 +91,7 @@ public final class ManagerChannels {
         if (identity == null) {
             return;
         }
-        SSLEngine engine = joinContext("0".repeat(50)).newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
-        try {
-            engine.beginHandshake();
-            java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
-            engine.wrap(java.nio.ByteBuffer.allocate(0), out);
-        } finally {
-            engine.closeOutbound();
-        }
+        ClientWarmUp.clientHello(joinContext("0".repeat(50)));
     }
 
     /** The TLS context of a join: the manager checked against the CA whose digest the token carries. */
