@@ -74,6 +74,8 @@ public final class EngineApi implements Closeable {
     private final ManagerControl managers;
     private final Backend dockerd;
     private final Backend gateway;
+    private final IdleConnections gatewayIdle = new IdleConnections(GATEWAY_IDLE_MAX, GATEWAY_IDLE_MS,
+            System::currentTimeMillis);
     private final ExecutorService pool;
     private final NodeIdentity identity;
     private final ManagerChannels channels;
@@ -188,6 +190,12 @@ public final class EngineApi implements Closeable {
             // closing anyway
         }
         pool.shutdownNow();
+        gatewayIdle.closeAll();
+    }
+
+    /** Idle kept-alive connections to the gateway (tests). */
+    int idleGatewayConnections() {
+        return gatewayIdle.size();
     }
 
     // ---------------------------------------------------------------- one client connection
@@ -340,30 +348,58 @@ public final class EngineApi implements Closeable {
 
     // ---------------------------------------------------------------- proxying
 
-    private enum Outcome { KEEP, CLOSE, UPGRADED }
+    /** RETRY: a kept-alive connection turned out closed before any of the answer came (the request goes again). */
+    private enum Outcome { KEEP, CLOSE, UPGRADED, RETRY }
+
+    /** How many idle connections to the gateway are kept, and for how long at most. */
+    static final int GATEWAY_IDLE_MAX = 4;
+    static final long GATEWAY_IDLE_MS = 15_000;
 
     /**
-     * Sends the request to a backend on a connection of its own and the response back as it arrives.
+     * Whether the request may go on a kept-alive connection: one that can be sent again should that connection
+     * turn out closed, and whose answer is not a stream (a GET or HEAD without a body, HTTP/1.1, the client keeping
+     * its own connection, no upgrade, not logs).
+     */
+    static boolean resendable(HttpHead req, boolean clientCloses) throws HttpProtocolException {
+        String m = req.method();
+        return (m.equals("GET") || m.equals("HEAD")) && !clientCloses && req.requestVersion().equals("HTTP/1.1")
+                && !req.chunked() && req.contentLength() <= 0 && req.header("Upgrade") == null
+                && !Router.unversioned(req.path()).endsWith("/logs");
+    }
+
+    /**
+     * Sends the request to a backend and the response back as it arrives: on a connection of its own, or for the
+     * gateway's GETs and HEADs ({@link #resendable}) on a kept-alive one, which goes back to {@link #gatewayIdle}
+     * once the answer has been read to its end.
      * rawBody: the request body already read (as sent), or null to stream it from the client.
      */
     private boolean proxy(HttpHead req, byte[] rawBody, Wire client, Backend backend, boolean clientCloses)
             throws IOException {
-        SocketChannel bch;
-        try {
-            bch = backend == gateway ? connectGateway() : backend.connect();
-        } catch (IOException e) {
-            if (rawBody == null) {
-                Bodies.copyRequestBody(req, client, Bodies.Sink.DISCARD);
+        return proxy(req, rawBody, client, backend, clientCloses, true);
+    }
+
+    private boolean proxy(HttpHead req, byte[] rawBody, Wire client, Backend backend, boolean clientCloses,
+                          boolean mayReuse) throws IOException {
+        boolean reuse = backend == gateway && resendable(req, clientCloses);
+        Wire back = reuse && mayReuse ? gatewayIdle.take() : null;
+        boolean pooled = back != null;
+        if (back == null) {
+            try {
+                back = new Wire(backend == gateway ? connectGateway() : backend.connect());
+            } catch (IOException e) {
+                if (rawBody == null) {
+                    Bodies.copyRequestBody(req, client, Bodies.Sink.DISCARD);
+                }
+                String what = backend == gateway
+                        ? "the swarm manager services on this node are not reachable (" + backend.describe() + "): "
+                        : "cannot connect to the Docker daemon at " + backend.describe() + ": ";
+                client.write(Responses.error(backend == gateway ? 503 : 502, what + e.getMessage())
+                        .render(req.method().equals("HEAD"), clientCloses));
+                return true;
             }
-            String what = backend == gateway
-                    ? "the swarm manager services on this node are not reachable (" + backend.describe() + "): "
-                    : "cannot connect to the Docker daemon at " + backend.describe() + ": ";
-            client.write(Responses.error(backend == gateway ? 503 : 502, what + e.getMessage())
-                    .render(req.method().equals("HEAD"), clientCloses));
-            return true;
         }
-        Wire back = new Wire(bch);
-        ResponsePump pump = new ResponsePump(back, client, req.method().equals("HEAD"), clientCloses);
+        Wire backend0 = back;
+        ResponsePump pump = new ResponsePump(back, client, req.method().equals("HEAD"), clientCloses, pooled);
         pool.execute(pump);
         boolean bodyOk = true;
         try {
@@ -373,7 +409,7 @@ public final class EngineApi implements Closeable {
             } else {
                 Bodies.copyRequestBody(req, client, b -> {
                     try {
-                        back.write(b);
+                        backend0.write(b);
                     } catch (IOException e) {
                         throw new BackendWriteFailed(e);
                     }
@@ -383,15 +419,20 @@ public final class EngineApi implements Closeable {
             bodyOk = false; // the backend stopped reading: its response (if any) still goes to the client
             LOG.debugf("%s stopped reading the request body: %s", backend.name(), e.getMessage());
         } catch (IOException e) {
-            back.close(); // the client went away or sent a broken body
+            back.close(); // the client went away or sent a broken body; or a kept-alive connection was closed
             pump.finished.join();
+            if (pooled && pump.outcome.getNow(null) == Outcome.RETRY) {
+                return proxy(req, rawBody, client, backend, clientCloses, false);
+            }
             throw e;
         }
         // While the answer streams (logs -f, events), watch the client: a client that goes away must not
-        // leave a dockerd stream behind. Bytes it sends meanwhile stay buffered for what comes next.
+        // leave a dockerd stream behind. Bytes it sends meanwhile stay buffered for what comes next. (Not for a
+        // request on a kept-alive connection: its answer is no stream, and one that is sent again sends the client
+        // nothing, so the client would not wake this thread.)
         boolean clientEnded = false;
         // (It stops at the first byte the client sends: never block on a read once the answer is complete.)
-        while (!pump.outcome.isDone() && client.buffered() == 0) {
+        while (!reuse && !pump.outcome.isDone() && client.buffered() == 0) {
             int n;
             try {
                 n = client.fill();
@@ -409,6 +450,11 @@ public final class EngineApi implements Closeable {
             return false;
         }
         Outcome outcome = pump.outcome.join();
+        if (outcome == Outcome.RETRY) {
+            back.close();
+            pump.finished.join();
+            return proxy(req, rawBody, client, backend, clientCloses, false);
+        }
         if (outcome == Outcome.UPGRADED) {
             try {
                 ByteBuffer b;
@@ -423,7 +469,12 @@ public final class EngineApi implements Closeable {
             back.close();
             return false;
         }
-        back.close();
+        pump.finished.join(); // the pump has stopped reading the backend's side
+        if (reuse && outcome == Outcome.KEEP && pump.backendKeeps && bodyOk) {
+            gatewayIdle.give(back);
+        } else {
+            back.close();
+        }
         return outcome == Outcome.KEEP && bodyOk;
     }
 
@@ -441,12 +492,17 @@ public final class EngineApi implements Closeable {
         private final Wire client;
         private final boolean headRequest;
         private final boolean clientCloses;
+        /** A kept-alive connection: its end before any answer is RETRY, and nothing goes to the client. */
+        private final boolean resend;
+        /** The answer was read to its known end and the backend keeps the connection. */
+        volatile boolean backendKeeps;
 
-        ResponsePump(Wire back, Wire client, boolean headRequest, boolean clientCloses) {
+        ResponsePump(Wire back, Wire client, boolean headRequest, boolean clientCloses, boolean resend) {
             this.back = back;
             this.client = client;
             this.headRequest = headRequest;
             this.clientCloses = clientCloses;
+            this.resend = resend;
         }
 
         @Override
@@ -478,7 +534,8 @@ public final class EngineApi implements Closeable {
                     if (status >= 100 && status < 200) {
                         continue;
                     }
-                    boolean keep = !clientCloses && !resp.closes(resp.responseVersion());
+                    boolean backendCloses = resp.closes(resp.responseVersion());
+                    boolean keep = !clientCloses && !backendCloses;
                     if (headRequest || status == 204 || status == 304) {
                         // no body
                     } else if (resp.chunked()) {
@@ -488,7 +545,9 @@ public final class EngineApi implements Closeable {
                     } else {
                         Bodies.copyToEof(back, client::write);
                         keep = false;
+                        backendCloses = true;
                     }
+                    backendKeeps = !backendCloses;
                     if (!keep) {
                         client.shutdownOutput(); // the client sees the end; its thread sees the client close
                     }
@@ -497,6 +556,10 @@ public final class EngineApi implements Closeable {
                 }
             } catch (IOException | RuntimeException e) {
                 if (!outcome.isDone()) {
+                    if (!sentSomething && resend) {
+                        outcome.complete(Outcome.RETRY);
+                        return;
+                    }
                     if (!sentSomething) {
                         try {
                             client.write(Responses.error(502, "upstream error: " + e.getMessage())

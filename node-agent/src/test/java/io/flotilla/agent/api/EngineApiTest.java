@@ -303,6 +303,71 @@ class EngineApiTest {
         assertTrue(gateway.requests.isEmpty());
     }
 
+    private void beManager() {
+        swarm.update(new SwarmState.Snapshot("node0000000000000000000001", true, true, List.of("127.0.0.1:2377")));
+    }
+
+    /** Sends one request on a kept-alive client connection and reads its answer (the fake gateway's JSON). */
+    private static String get(Client c, String method, String path, String body) throws IOException {
+        c.send(req(method, path, body));
+        return c.readUntil("\"}");
+    }
+
+    @Test
+    void theGatewaysGetsGoOnOneKeptAliveConnection() throws IOException {
+        beManager();
+        try (Client c = new Client(port)) {
+            for (int i = 0; i < 5; i++) {
+                String a = get(c, "GET", "/v1.41/tasks?n=" + i, null);
+                assertTrue(a.startsWith("HTTP/1.1 200 ") && a.endsWith("{\"gateway\":\"GET /v1.41/tasks?n=" + i + "\"}"), a);
+            }
+        }
+        long until = System.currentTimeMillis() + 2000; // given back once the closed client connection is seen
+        while (api.idleGatewayConnections() == 0 && System.currentTimeMillis() < until) {
+            Thread.onSpinWait();
+        }
+        try (Client c = new Client(port)) { // another client connection, later: the same backend connection
+            assertTrue(get(c, "GET", "/v1.41/services", null).contains("GET /v1.41/services"));
+        }
+        assertEquals(1, gateway.connections.get(), "one connection to the gateway for six GETs");
+        try (Client c = new Client(port)) {
+            String created = get(c, "POST", "/v1.41/services/create", "{\"Name\":\"web\"}");
+            assertTrue(created.contains("POST /v1.41/services/create"), created);
+            assertTrue(get(c, "GET", "/v1.41/services", null).contains("GET /v1.41/services"));
+        }
+        assertEquals(2, gateway.connections.get(), "a POST on a connection of its own (not sent again if it breaks)");
+        try (Client c = new Client(port)) {
+            c.send(req("GET", "/v1.41/services/web/logs?follow=1", null));
+            assertTrue(c.readUntil("\"}").contains("/logs?follow=1"));
+        }
+        assertEquals(3, gateway.connections.get(), "logs (a stream) on a connection of its own");
+    }
+
+    @Test
+    void aGetWhoseKeptAliveConnectionTheGatewayClosedGoesAgainOnANewOne() throws IOException {
+        beManager();
+        int gatewayPort = gateway.port();
+        gateway.close();
+        // answers the first request of each connection; at the second, closes it without a word (as a gateway
+        // closing an idle connection just as a request comes)
+        java.util.Map<Wire, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        gateway = FakeHttpServer.tcp(gatewayPort, (req, body, w) -> {
+            if (seen.merge(w, 1, Integer::sum) > 1) {
+                return false;
+            }
+            FakeHttpServer.respond(w, 200, "application/json", "{\"gateway\":\"" + req.target() + "\"}");
+            return true;
+        });
+        try (Client c = new Client(port)) {
+            for (int i = 0; i < 3; i++) {
+                String a = get(c, "GET", "/v1.41/nodes?n=" + i, null);
+                assertTrue(a.startsWith("HTTP/1.1 200 ") && a.endsWith("{\"gateway\":\"/v1.41/nodes?n=" + i + "\"}"), a);
+            }
+        }
+        assertEquals(3, gateway.connections.get(), "the first GET's, then one for each GET sent again");
+        assertEquals(5, gateway.requests.size(), gateway.requests.toString());
+    }
+
     @Test
     void workerGetsTheWorkerWording() throws IOException {
         swarm.update(new SwarmState.Snapshot("w1", true, false, List.of("10.0.0.1:2377")));

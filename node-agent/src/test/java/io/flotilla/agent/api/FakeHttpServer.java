@@ -20,6 +20,8 @@ final class FakeHttpServer implements AutoCloseable {
     }
 
     final List<String> requests = new CopyOnWriteArrayList<>();
+    /** Connections accepted so far. */
+    final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     private final ServerSocketChannel server;
     private final Handler handler;
 
@@ -56,6 +58,7 @@ final class FakeHttpServer implements AutoCloseable {
         while (server.isOpen()) {
             try {
                 SocketChannel c = server.accept();
+                connections.incrementAndGet();
                 Thread t = new Thread(() -> serve(c));
                 t.setDaemon(true);
                 t.start();
