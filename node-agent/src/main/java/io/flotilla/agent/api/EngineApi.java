@@ -381,9 +381,12 @@ public final class EngineApi implements Closeable {
     private boolean proxy(HttpHead req, byte[] rawBody, Wire client, Backend backend, boolean clientCloses,
                           boolean mayReuse) throws IOException {
         boolean reuse = backend == gateway && resendable(req, clientCloses);
-        Wire back = reuse && mayReuse ? gatewayIdle.take() : null;
-        boolean pooled = back != null;
-        if (back == null) {
+        Wire idle = reuse && mayReuse ? gatewayIdle.take() : null;
+        boolean pooled = idle != null;
+        Wire back;
+        if (pooled) {
+            back = idle;
+        } else {
             try {
                 back = new Wire(backend == gateway ? connectGateway() : backend.connect());
             } catch (IOException e) {
@@ -398,7 +401,6 @@ public final class EngineApi implements Closeable {
                 return true;
             }
         }
-        Wire backend0 = back;
         ResponsePump pump = new ResponsePump(back, client, req.method().equals("HEAD"), clientCloses, pooled);
         pool.execute(pump);
         boolean bodyOk = true;
@@ -409,7 +411,7 @@ public final class EngineApi implements Closeable {
             } else {
                 Bodies.copyRequestBody(req, client, b -> {
                     try {
-                        backend0.write(b);
+                        back.write(b);
                     } catch (IOException e) {
                         throw new BackendWriteFailed(e);
                     }
