@@ -346,18 +346,17 @@ class EngineApiTest {
     @Test
     void aGetWhoseKeptAliveConnectionTheGatewayClosedGoesAgainOnANewOne() throws IOException {
         beManager();
-        int gatewayPort = gateway.port();
-        gateway.close();
         // answers the first request of each connection; at the second, closes it without a word (as a gateway
         // closing an idle connection just as a request comes)
         java.util.Map<Wire, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
-        gateway = FakeHttpServer.tcp(gatewayPort, (req, body, w) -> {
+        gateway.handler((req, body, w) -> {
             if (seen.merge(w, 1, Integer::sum) > 1) {
                 return false;
             }
             FakeHttpServer.respond(w, 200, "application/json", "{\"gateway\":\"" + req.target() + "\"}");
             return true;
         });
+        assertEquals(0, gateway.connections.get(), gateway.requests.toString());
         try (Client c = new Client(port)) {
             for (int i = 0; i < 3; i++) {
                 String a = get(c, "GET", "/v1.41/nodes?n=" + i, null);

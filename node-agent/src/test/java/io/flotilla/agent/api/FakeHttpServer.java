@@ -23,14 +23,15 @@ final class FakeHttpServer implements AutoCloseable {
     /** Connections accepted so far. */
     final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     private final ServerSocketChannel server;
-    private final Handler handler;
+    private volatile Handler handler;
+    private final Thread acceptor;
 
     private FakeHttpServer(ServerSocketChannel server, Handler handler) {
         this.server = server;
         this.handler = handler;
-        Thread t = new Thread(this::accept, "fake-http");
-        t.setDaemon(true);
-        t.start();
+        acceptor = new Thread(this::accept, "fake-http");
+        acceptor.setDaemon(true);
+        acceptor.start();
     }
 
     static FakeHttpServer unix(Path path, Handler h) throws IOException {
@@ -43,11 +44,35 @@ final class FakeHttpServer implements AutoCloseable {
         return tcp(0, h);
     }
 
-    /** On a given loopback port (0: any free one). */
+    /**
+     * On a given loopback port (0: any free one). A given port that is still taken (by a server on it that just
+     * closed, or by a connection that got it as its own port meanwhile) is tried again for up to 5 s.
+     */
     static FakeHttpServer tcp(int port, Handler h) throws IOException {
-        ServerSocketChannel s = ServerSocketChannel.open();
-        s.bind(new InetSocketAddress("127.0.0.1", port));
-        return new FakeHttpServer(s, h);
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            ServerSocketChannel s = ServerSocketChannel.open();
+            try {
+                s.bind(new InetSocketAddress("127.0.0.1", port));
+                return new FakeHttpServer(s, h);
+            } catch (java.net.BindException e) {
+                s.close();
+                if (port == 0 || System.nanoTime() > until) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Answers the requests that come from now on (on connections old and new) with h. */
+    void handler(Handler h) {
+        handler = h;
     }
 
     int port() throws IOException {
@@ -98,5 +123,10 @@ final class FakeHttpServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
+        try {
+            acceptor.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
