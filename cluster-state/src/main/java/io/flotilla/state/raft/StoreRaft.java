@@ -105,9 +105,15 @@ public class StoreRaft extends RAFT {
     /** The commit index of the last AppendEntries from a leader (read by readiness on other threads). */
     private volatile long leaderCommit;
 
-    /** Snapshots this member installed from a leader. */
+    /** Snapshots installed from a leader, counted once each install has ended (read on other threads). */
+    private volatile int snapshotsInstalled;
+
+    /**
+     * Snapshots this member installed from a leader. The store's objects (and its index) change while an install
+     * runs, before the install ends and is counted here: a reader that saw the new objects waits for the count.
+     */
     public int snapshotsInstalled() {
-        return num_snapshot_received;
+        return snapshotsInstalled;
     }
 
     /** Computes the majority again once the snapshot's membership is loaded (see the class comment). */
@@ -334,6 +340,7 @@ public class StoreRaft extends RAFT {
             return;
         }
         super.handleUpRequest(msg, snapshot);
+        snapshotsInstalled = num_snapshot_received;
         verifiedTerm = currentTerm();
         verified = commit_index;
     }
