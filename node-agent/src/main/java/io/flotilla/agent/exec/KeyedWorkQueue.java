@@ -64,6 +64,17 @@ public final class KeyedWorkQueue implements AutoCloseable {
         }
     }
 
+    /**
+     * Queues the key only when it neither waits nor is being handled: for a look again that a pending or
+     * running handling already covers.
+     */
+    public synchronized void addIfIdle(String key) {
+        if (!closed && !active.contains(key) && waiting.add(key)) {
+            order.addLast(key);
+            notifyAll();
+        }
+    }
+
     /** Keys waiting or being handled, for tests and health. */
     public synchronized int depth() {
         return waiting.size() + active.size();

@@ -370,27 +370,8 @@ class TaskReconcilerTest {
 
     @Test
     void aNewTaskIsCreatedWithoutLookingAtTheRunningOnesAgain() {
-        List<String> calls = new CopyOnWriteArrayList<>();
-        ContainerRuntime recording = new ForwardingRuntime(engine) {
-            @Override
-            public java.util.Optional<ObservedContainer> findByTask(String taskId) {
-                calls.add("find " + taskId);
-                return super.findByTask(taskId);
-            }
-
-            @Override
-            public java.util.Optional<ObservedContainer> inspect(String containerId) {
-                java.util.Optional<ObservedContainer> c = super.inspect(containerId);
-                calls.add("inspect " + c.map(ObservedContainer::taskId).orElse(containerId));
-                return c;
-            }
-
-            @Override
-            public String create(ContainerConfig config) {
-                calls.add("create " + config.labels().get(TaskContainers.LABEL_TASK_ID));
-                return super.create(config);
-            }
-        };
+        Recording recording = new Recording(engine);
+        List<String> calls = recording.calls;
         // one worker: the order of the queue is the order of the work
         TaskReconciler one = new TaskReconciler(recording, TaskNetworking.fixed("bridge"), () -> "node1",
                 System::currentTimeMillis, 1, 10, Runnable::run);
@@ -424,6 +405,94 @@ class TaskReconcilerTest {
         } finally {
             one.close();
         }
+    }
+
+    @Test
+    void aTaskWhoseOnlyChangeIsItsStoredStatusIsNotLookedAtAgain() throws Exception {
+        java.util.concurrent.CountDownLatch starting = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Recording recording = new Recording(engine) {
+            @Override
+            public void start(String containerId) {
+                starting.countDown();
+                try {
+                    release.await(5, java.util.concurrent.TimeUnit.SECONDS); // the first start holds its worker
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.start(containerId);
+            }
+        };
+        List<String> calls = recording.calls;
+        TaskReconciler two = new TaskReconciler(recording, TaskNetworking.fixed("bridge"), () -> "node1",
+                System::currentTimeMillis, 2, 10, Runnable::run);
+        two.onStatus(reported::add);
+        try {
+            Task a1 = Tasks.task("a1", "web", 1, "img:1", TaskState.TASK_RUNNING);
+            Task a2 = Tasks.task("a2", "web", 2, "img:1", TaskState.TASK_RUNNING);
+            Task a3 = Tasks.task("a3", "web", 3, "img:1", TaskState.TASK_RUNNING);
+            two.reconcile(List.of(Tasks.assigned(a1)));
+            assertTrue(starting.await(5, java.util.concurrent.TimeUnit.SECONDS));
+            // while a1 starts, the manager sends the sets of its next placements, with a1's reports stored
+            two.reconcile(List.of(stored(a1, TaskState.TASK_PREPARING, 7), Tasks.assigned(a2)));
+            two.reconcile(List.of(stored(a1, TaskState.TASK_STARTING, 9), stored(a2, TaskState.TASK_PREPARING, 10),
+                    Tasks.assigned(a3)));
+            release.countDown();
+            await(() -> List.of("a1", "a2", "a3").stream().allMatch(id -> lastState(id) == TaskState.TASK_RUNNING));
+            await(two::idle);
+            assertEquals(1, calls.stream().filter("inspect a1"::equals).count(), "a1 inspected once, after its start: " + calls);
+
+            // running: a set with the running statuses stored and a new task looks at the new one only
+            calls.clear();
+            Task a4 = Tasks.task("a4", "web", 4, "img:1", TaskState.TASK_RUNNING);
+            two.reconcile(List.of(stored(a1, TaskState.TASK_RUNNING, 11), stored(a2, TaskState.TASK_RUNNING, 12),
+                    stored(a3, TaskState.TASK_RUNNING, 13), Tasks.assigned(a4)));
+            await(() -> lastState("a4") == TaskState.TASK_RUNNING);
+            await(two::idle);
+            assertEquals(List.of(), calls.stream().filter(c -> !c.endsWith(" a4")).toList(), "running tasks looked at again");
+
+            // a change beyond the status is acted on: a1 to shut down
+            two.reconcile(List.of(Tasks.withDesired(stored(a1, TaskState.TASK_RUNNING, 11), TaskState.TASK_SHUTDOWN),
+                    stored(a2, TaskState.TASK_RUNNING, 12), stored(a3, TaskState.TASK_RUNNING, 13),
+                    stored(a4, TaskState.TASK_RUNNING, 14)));
+            await(() -> lastState("a1") == TaskState.TASK_SHUTDOWN);
+        } finally {
+            two.close();
+        }
+    }
+
+    /** Records the engine calls that look for or at a task's container, and the creates: "find t1", "inspect t1", "create t1". */
+    private static class Recording extends ForwardingRuntime {
+        final List<String> calls = new CopyOnWriteArrayList<>();
+
+        Recording(ContainerRuntime to) {
+            super(to);
+        }
+
+        @Override
+        public java.util.Optional<ObservedContainer> findByTask(String taskId) {
+            calls.add("find " + taskId);
+            return super.findByTask(taskId);
+        }
+
+        @Override
+        public java.util.Optional<ObservedContainer> inspect(String containerId) {
+            java.util.Optional<ObservedContainer> c = super.inspect(containerId);
+            calls.add("inspect " + c.map(ObservedContainer::taskId).orElse(containerId));
+            return c;
+        }
+
+        @Override
+        public String create(ContainerConfig config) {
+            calls.add("create " + config.labels().get(TaskContainers.LABEL_TASK_ID));
+            return super.create(config);
+        }
+    }
+
+    /** The task as the manager sends it after storing a status its agent reported (a new version). */
+    private static Task stored(Task t, TaskState state, long version) {
+        return t.toBuilder().setStatus(io.flotilla.contracts.v1.TaskStatus.newBuilder().setState(state).setTimestampMs(version))
+                .setMeta(t.getMeta().toBuilder().setVersion(version).setUpdatedAtMs(version)).build();
     }
 
     private List<TaskState> states(String id) {
