@@ -44,10 +44,12 @@ class IdleConnectionsTest {
         }
     }
 
+    /** The clock of {@link #idle}: at most 4 kept, none idle over 1,000 of it. */
+    private final AtomicLong now = new AtomicLong();
+    private final IdleConnections idle = new IdleConnections(4, 1000, now::get);
+
     @Test
     void theLastGivenOpenConnectionIsTakenAgainAndStaysUsable() throws IOException {
-        AtomicLong now = new AtomicLong();
-        IdleConnections idle = new IdleConnections(4, 1000, now::get);
         try (Pairs p = new Pairs()) {
             Wire a = p.connect();
             Wire b = p.connect();
@@ -68,8 +70,6 @@ class IdleConnectionsTest {
 
     @Test
     void closedUnexpectedOrTooOldConnectionsAreDroppedAndClosed() throws IOException {
-        AtomicLong now = new AtomicLong();
-        IdleConnections idle = new IdleConnections(4, 1000, now::get);
         try (Pairs p = new Pairs()) {
             Wire closedByPeer = p.connect();
             Wire chatty = p.connect();
@@ -93,18 +93,18 @@ class IdleConnectionsTest {
 
     @Test
     void atMostMaxAreKeptTheOldestGoFirst() throws IOException {
-        IdleConnections idle = new IdleConnections(2, 1000, () -> 0);
+        IdleConnections two = new IdleConnections(2, 1000, () -> 0);
         try (Pairs p = new Pairs()) {
             Wire a = p.connect();
             Wire b = p.connect();
             Wire c = p.connect();
-            idle.give(a);
-            idle.give(b);
-            idle.give(c);
-            assertEquals(2, idle.size());
+            two.give(a);
+            two.give(b);
+            two.give(c);
+            assertEquals(2, two.size());
             assertFalse(a.channel().isOpen(), "the oldest closed");
             assertTrue(b.channel().isOpen() && c.channel().isOpen());
-            idle.closeAll();
+            two.closeAll();
             assertFalse(b.channel().isOpen() || c.channel().isOpen());
         }
     }
