@@ -21,6 +21,8 @@ public final class Topics {
      * that it does not hold without decoding them (most of a service's events when it has no network).
      */
     public static final String NETWORKS_HEADER = "flotilla_networks";
+    /** The most a follower's fetch waits at the broker for a record (fetch.max.wait.ms), in ms. */
+    public static final int IDLE_FETCH_WAIT_MS = 5000;
 
     /**
      * Whether a record whose {@link #INDEX_HEADER} value is {@code header} is at or below {@code index} (a
@@ -70,7 +72,8 @@ public final class Topics {
      * depend on the client): from the given brokers, keys and values with {@code deserializer}, no committed offsets
      * (a follower seeks by index itself), and only the records of committed transactions (the publisher writes in
      * transactions; a fenced leader's aborted one is published again by the next leader, and read uncommitted its
-     * changes would arrive twice, the second time after newer ones).
+     * changes would arrive twice, the second time after newer ones), and a fetch the broker holds up to
+     * {@link #IDLE_FETCH_WAIT_MS} while the topic has no new record.
      */
     public static Properties stateConsumerSettings(String bootstrap, Class<?> deserializer) {
         Properties props = new Properties();
@@ -79,6 +82,9 @@ public final class Topics {
         props.put("value.deserializer", deserializer.getName());
         props.put("enable.auto.commit", "false");
         props.put("isolation.level", "read_committed");
+        // the broker answers a fetch as soon as a record is there: the wait only bounds an idle topic's fetches
+        // (one every 5 s instead of the client's default two a second)
+        props.put("fetch.max.wait.ms", Integer.toString(IDLE_FETCH_WAIT_MS));
         return props;
     }
 

@@ -6,6 +6,7 @@ import io.flotilla.contracts.Topics;
 import io.flotilla.contracts.v1.StateEvent;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -36,8 +38,12 @@ final class KafkaEvents {
     private static final Logger LOG = Logger.getLogger(KafkaEvents.class);
     private static final String TYPE_PREFIX = "io.flotilla.state.";
     private static final String TASK_PREFIX = TYPE_PREFIX + "task.";
+    /** In a burst of records, the least time from one poll to the next (see {@link #follow}). */
+    static final long BURST_PAUSE_MS = 200;
 
     private final String bootstrap;
+    /** flotilla.state.v1 (another topic in tests) */
+    private final String topic;
     /** This node's swarm (null: unknown): the records of another swarm on the topic are skipped. */
     private final String cluster;
     private final JsonFormat.Parser parser = JsonFormat.parser().ignoringUnknownFields();
@@ -46,6 +52,7 @@ final class KafkaEvents {
     private volatile boolean stopped;
     private volatile long records;   // read from the topic (only the following thread writes these)
     private volatile long decoded;   // of which decoded
+    private volatile long pauses;    // polls paced at the topic's end
     private volatile org.apache.kafka.common.Metric fetches;
 
     /** Whether the table holds a task (by id): its events are decoded whatever its networks. */
@@ -57,7 +64,12 @@ final class KafkaEvents {
     }
 
     KafkaEvents(String bootstrap, String cluster, Predicate<String> holdsTask) {
+        this(bootstrap, Topics.STATE_V1, cluster, holdsTask);
+    }
+
+    KafkaEvents(String bootstrap, String topic, String cluster, Predicate<String> holdsTask) {
         this.bootstrap = bootstrap;
+        this.topic = topic;
         this.cluster = cluster;
         this.holdsTask = holdsTask;
     }
@@ -72,6 +84,11 @@ final class KafkaEvents {
 
     long decoded() {
         return decoded;
+    }
+
+    /** Times the loop paused after records at the topic's end (never while it catches up a backlog). */
+    long pauses() {
+        return pauses;
     }
 
     /** Fetch requests the consumer sent (its fetch-total metric), 0 before it runs. */
@@ -92,19 +109,19 @@ final class KafkaEvents {
     void follow(long afterIndex, Duration connectTimeout, Consumer<StateEvent> sink) {
         Properties props = consumerProps(bootstrap);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-        // a fetch costs the consumer thread far more than decoding the records it brings: the broker holds each
-        // fetch until 64 kB are there or 200 ms passed, so a burst of events (a service's tasks starting, one
-        // store transaction each) comes in at most five fetches a second instead of one per transaction, and an
-        // idle topic costs five empty fetches a second (with fetch.min.bytes 1: a fetch per transaction). A change
-        // reaches the table at most 200 ms after its commit (dns-svc/design/dns.md, state events).
-        props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.toString(64 * 1024));
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "200");
+        // a fetch costs the consumer thread (and the broker) far more than decoding the records it brings. The
+        // broker answers a fetch as soon as a record is there, or after the topic's 5 s wait (Topics): an idle
+        // topic costs a fetch every 5 s, and a change on a quiet topic reaches the table at once. In a burst
+        // (a service's tasks starting, one store transaction each) the loop polls at most every BURST_PAUSE_MS, so
+        // the burst comes in about five fetches a second instead of one per transaction, and a change reaches the
+        // table at most ~200 ms after its commit (dns-svc/design/dns.md, state events). A backlog (the topic
+        // read from its start) is read without pauses.
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props)) {
             consumer = c;
             if (stopped) {
                 c.wakeup(); // stopped before the consumer was there to wake
             }
-            TopicPartition partition = new TopicPartition(Topics.STATE_V1, 0);
+            TopicPartition partition = new TopicPartition(topic, 0);
             c.beginningOffsets(List.of(partition), connectTimeout);
             c.assign(List.of(partition));
             c.seekToBeginning(List.of(partition));
@@ -113,15 +130,29 @@ final class KafkaEvents {
                             && m.getKey().group().equals("consumer-fetch-manager-metrics"))
                     .map(java.util.Map.Entry::getValue).findFirst().orElse(null);
             connected = true;
-            LOG.infof("following %s from %s (events after index %d of swarm %s)", Topics.STATE_V1, bootstrap, afterIndex,
+            LOG.infof("following %s from %s (events after index %d of swarm %s)", topic, bootstrap, afterIndex,
                     cluster == null ? "(any)" : cluster);
             while (true) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                ConsumerRecords<byte[], byte[]> got = c.poll(Duration.ofMillis(500));
+                long polled = System.nanoTime();
+                for (ConsumerRecord<byte[], byte[]> r : got) {
                     handle(r.headers(), r.value(), r.offset(), afterIndex, sink);
+                }
+                // at the topic's end (not catching up a backlog), the consumer has already asked for the next
+                // records: what comes meanwhile waits for the next poll
+                if (!got.isEmpty() && c.currentLag(partition).orElse(0) == 0) {
+                    pauses++;
+                    long left = BURST_PAUSE_MS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - polled);
+                    if (left > 0) {
+                        Thread.sleep(left);
+                    }
                 }
             }
         } catch (WakeupException e) {
             LOG.debug("state event listener stopped");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.debug("state event listener interrupted");
         } finally {
             connected = false;
             consumer = null;
