@@ -4,11 +4,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.net.Socket;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Optional;
 import javax.naming.InvalidNameException;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import javax.security.auth.x500.X500Principal;
@@ -73,5 +83,105 @@ public final class SwarmCertificates {
      */
     public static String ownCluster(boolean plaintext, String certificate) {
         return plaintext || certificate == null || certificate.isBlank() ? null : clusterOf(Path.of(certificate)).orElse(null);
+    }
+
+    /**
+     * A node's key from its PEM file (PKCS#8, "PRIVATE KEY", as every Flotilla service writes it: EC P-256), read with
+     * the JDK's own providers. Netty reads a PEM key file with BouncyCastle's parser whenever that is on the class
+     * path (the agent's and the gateway's), and the first load of its classes verifies the signatures of its signed
+     * jars: ~1 s of CPU on a new connection's path (a swarm init's first session), where this takes milliseconds.
+     */
+    public static PrivateKey privateKey(Path pem) throws IOException {
+        String text = Files.readString(pem);
+        int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
+        int end = text.indexOf("-----END PRIVATE KEY-----");
+        if (begin < 0 || end < begin) {
+            throw new IOException(pem + " holds no PKCS#8 private key (BEGIN PRIVATE KEY)");
+        }
+        byte[] der = Base64.getMimeDecoder().decode(text.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end));
+        GeneralSecurityException last = null;
+        for (String algorithm : new String[] {"EC", "RSA"}) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+            } catch (GeneralSecurityException e) {
+                last = e;
+            }
+        }
+        throw new IOException(pem + ": not an EC or RSA key: " + last.getMessage(), last);
+    }
+
+    /** The certificates of a PEM file, in their order (a node certificate: one). */
+    public static X509Certificate[] certificates(Path pem) throws IOException {
+        try (InputStream in = Files.newInputStream(pem)) {
+            return CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+                    .map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
+        } catch (CertificateException e) {
+            throw new IOException(pem + ": not a PEM certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A TLS key manager that presents one identity: the node's key and certificate from their PEM files, read with
+     * the JDK ({@link #privateKey}). Given to Netty as it is, the key goes into no key store: a key store of Netty's
+     * own would seal it with PBKDF2 (10,000 rounds, again on every new context) only to unseal it at once.
+     */
+    public static X509ExtendedKeyManager keyManager(Path key, Path certificate) throws IOException {
+        return new OneIdentity(privateKey(key), certificates(certificate));
+    }
+
+    /** The key manager of {@link #keyManager}: its only alias is "node", for a key type matching its key's. */
+    private static final class OneIdentity extends X509ExtendedKeyManager {
+        private static final String ALIAS = "node";
+        private final PrivateKey key;
+        private final X509Certificate[] chain;
+
+        OneIdentity(PrivateKey key, X509Certificate[] chain) {
+            this.key = key;
+            this.chain = chain.clone();
+        }
+
+        private String aliasFor(String... keyTypes) {
+            return keyTypes != null && Arrays.asList(keyTypes).contains(key.getAlgorithm()) ? ALIAS : null;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return aliasFor(keyType) == null ? null : new String[] {ALIAS};
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
+            return aliasFor(keyTypes);
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+            return aliasFor(keyTypes);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return getClientAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return aliasFor(keyType);
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            return aliasFor(keyType);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return ALIAS.equals(alias) ? chain.clone() : null;
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return ALIAS.equals(alias) ? key : null;
+        }
     }
 }

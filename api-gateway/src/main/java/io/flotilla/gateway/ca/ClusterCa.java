@@ -21,6 +21,7 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
 
 /**
@@ -31,23 +32,49 @@ public record ClusterCa(String certPem, String keyPem) {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public static ClusterCa generate() {
+        KeyPair kp = newKey();
         try {
-            KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
-            kpg.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-            KeyPair kp = kpg.generateKeyPair();
-            X500Name name = new X500Name("CN=swarm-ca");
-            Instant now = Instant.now();
-            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name,
-                    new BigInteger(127, RANDOM), Date.from(now.minus(Duration.ofHours(1))),
-                    Date.from(now.plus(Duration.ofDays(20 * 365))), name, kp.getPublic());
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-            builder.addExtension(Extension.keyUsage, true,
-                    new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
-            X509CertificateHolder holder = builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()));
-            return new ClusterCa(pem(holder), pem(kp.getPrivate()));
+            return new ClusterCa(pem(selfSigned(kp)), pem(kp.getPrivate()));
         } catch (Exception e) {
             throw new IllegalStateException("cannot create the cluster CA: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A throwaway CA of the same kind, with its key in PKCS#8 PEM ("PRIVATE KEY", as a node's identity file holds
+     * its key) rather than OpenSSL's form: for a warm-up that reads it as the store client reads the identity.
+     */
+    public static ClusterCa withPkcs8Key() {
+        KeyPair kp = newKey();
+        try {
+            return new ClusterCa(pem(selfSigned(kp)), "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(kp.getPrivate().getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n");
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create a CA: " + e.getMessage(), e);
+        }
+    }
+
+    private static KeyPair newKey() {
+        try {
+            KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
+            kpg.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+            return kpg.generateKeyPair();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot create an EC key: " + e.getMessage(), e);
+        }
+    }
+
+    private static X509CertificateHolder selfSigned(KeyPair kp) throws Exception {
+        X500Name name = new X500Name("CN=swarm-ca");
+        Instant now = Instant.now();
+        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name,
+                new BigInteger(127, RANDOM), Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(Duration.ofDays(20 * 365))), name, kp.getPublic());
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+        builder.addExtension(Extension.keyUsage, true,
+                new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
+        return builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()));
     }
 
     /** The DER bytes of a PEM certificate. */

@@ -3,6 +3,7 @@ package io.flotilla.agent.session;
 import io.flotilla.agent.swarm.NodeIdentity;
 import io.flotilla.contracts.ClientWarmUp;
 import io.flotilla.contracts.ManagerAddress;
+import io.flotilla.contracts.SwarmCertificates;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
@@ -12,6 +13,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.X509ExtendedTrustManager;
+import java.io.IOException;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -53,10 +55,13 @@ public final class ManagerChannels {
             return b.usePlaintext().build();
         }
         try {
+            // the key and certificate read with the JDK and given as a key manager (SwarmCertificates), not through
+            // Netty's PEM path and key store: a swarm init's first session waited for BouncyCastle's signed jars to be
+            // verified (its PEM parser) and for PBKDF2 (the key store)
             SslContext ctx = GrpcSslContexts.forClient().trustManager(identity.caPath().toFile())
-                    .keyManager(identity.certificatePath().toFile(), identity.keyPath().toFile()).build();
+                    .keyManager(SwarmCertificates.keyManager(identity.keyPath(), identity.certificatePath())).build();
             return b.sslContext(ctx).build();
-        } catch (SSLException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new IllegalStateException("cannot use this node's certificate (" + identity.dir() + "): " + e.getMessage(), e);
         }
     }

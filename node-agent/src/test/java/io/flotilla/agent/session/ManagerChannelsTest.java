@@ -119,9 +119,7 @@ class ManagerChannelsTest {
     @Test
     void aSessionChannelPresentsTheNodesCertificateAndChecksTheManagersName() throws Exception {
         TestCa.Issued ca = TestCa.ca("swarm-ca");
-        TestCa.Issued node = TestCa.issue(ca, "O=c1,OU=swarm-worker,CN=node1", false);
-        NodeIdentity identity = new NodeIdentity(dir);
-        identity.store(node.key(), node.certPem(), ca.certPem());
+        NodeIdentity identity = workerIdentity(ca);
         int port = serve(ca, TestCa.issue(ca, "O=c1,OU=swarm-manager,CN=m1", true), ClientAuth.REQUIRE);
 
         var ch = ManagerChannels.tls(identity).session("127.0.0.1:" + port);
@@ -142,5 +140,23 @@ class ManagerChannelsTest {
         } finally {
             ch2.shutdownNow();
         }
+    }
+
+    @Test
+    void aSessionWithAKeyFileThatIsNoPkcs8KeySaysSo() throws Exception {
+        NodeIdentity identity = workerIdentity(TestCa.ca("swarm-ca"));
+        java.nio.file.Files.writeString(identity.keyPath(), "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ManagerChannels.tls(identity).session("127.0.0.1:1"));
+        assertTrue(e.getMessage().contains("cannot use this node's certificate") && e.getMessage().contains("PKCS#8"),
+                e.getMessage());
+    }
+
+    /** Node node1's identity as a worker of ca's swarm, stored in the test's directory. */
+    private NodeIdentity workerIdentity(TestCa.Issued ca) throws Exception {
+        TestCa.Issued node = TestCa.issue(ca, "O=c1,OU=swarm-worker,CN=node1", false);
+        NodeIdentity identity = new NodeIdentity(dir);
+        identity.store(node.key(), node.certPem(), ca.certPem());
+        return identity;
     }
 }
