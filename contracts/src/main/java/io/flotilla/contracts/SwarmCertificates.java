@@ -2,6 +2,7 @@ package io.flotilla.contracts;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -11,16 +12,15 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.net.Socket;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 import javax.naming.InvalidNameException;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedKeyManager;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.security.auth.x500.X500Principal;
 
 /**
@@ -113,8 +113,12 @@ public final class SwarmCertificates {
     /** The certificates of a PEM file, in their order (a node certificate: one). */
     public static X509Certificate[] certificates(Path pem) throws IOException {
         try (InputStream in = Files.newInputStream(pem)) {
-            return CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+            X509Certificate[] chain = CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
                     .map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
+            if (chain.length == 0) {
+                throw new IOException(pem + " holds no certificate");
+            }
+            return chain;
         } catch (CertificateException e) {
             throw new IOException(pem + ": not a PEM certificate: " + e.getMessage(), e);
         }

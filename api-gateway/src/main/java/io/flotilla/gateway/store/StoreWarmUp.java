@@ -1,10 +1,10 @@
 package io.flotilla.gateway.store;
 
 import io.flotilla.contracts.ClientWarmUp;
-import io.flotilla.gateway.ca.ClusterCa;
 import io.flotilla.contracts.v1.Kind;
 import io.flotilla.contracts.v1.ListRequest;
 import io.flotilla.contracts.v1.StoreGrpc;
+import io.flotilla.gateway.ca.ClusterCa;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.GrpcSslContexts;
