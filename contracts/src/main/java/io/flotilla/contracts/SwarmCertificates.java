@@ -2,25 +2,20 @@ package io.flotilla.contracts;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedKeyManager;
 import javax.security.auth.x500.X500Principal;
 
 /**
@@ -125,67 +120,10 @@ public final class SwarmCertificates {
     }
 
     /**
-     * A TLS key manager that presents one identity: the node's key and certificate from their PEM files, read with
-     * the JDK ({@link #privateKey}). Given to Netty as it is, the key goes into no key store: a key store of Netty's
-     * own would seal it with PBKDF2 (10,000 rounds, again on every new context) only to unseal it at once.
+     * A TLS key manager that presents the node's key and certificate from their PEM files, read with the JDK
+     * ({@link #privateKey}): given to Netty, no PEM parser of its own and no key store ({@link NodeKeyManager}).
      */
-    public static X509ExtendedKeyManager keyManager(Path key, Path certificate) throws IOException {
-        return new OneIdentity(privateKey(key), certificates(certificate));
-    }
-
-    /** The key manager of {@link #keyManager}: its only alias is "node", for a key type matching its key's. */
-    private static final class OneIdentity extends X509ExtendedKeyManager {
-        private static final String ALIAS = "node";
-        private final PrivateKey key;
-        private final X509Certificate[] chain;
-
-        OneIdentity(PrivateKey key, X509Certificate[] chain) {
-            this.key = key;
-            this.chain = chain.clone();
-        }
-
-        private String aliasFor(String... keyTypes) {
-            return keyTypes != null && Arrays.asList(keyTypes).contains(key.getAlgorithm()) ? ALIAS : null;
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return aliasFor(keyType) == null ? null : new String[] {ALIAS};
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
-            return aliasFor(keyTypes);
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
-            return aliasFor(keyTypes);
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return getClientAliases(keyType, issuers);
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return aliasFor(keyType);
-        }
-
-        @Override
-        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-            return aliasFor(keyType);
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return ALIAS.equals(alias) ? chain.clone() : null;
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return ALIAS.equals(alias) ? key : null;
-        }
+    public static NodeKeyManager keyManager(Path key, Path certificate) throws IOException {
+        return NodeKeyManager.of(privateKey(key), certificates(certificate));
     }
 }

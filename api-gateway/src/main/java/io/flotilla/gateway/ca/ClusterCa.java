@@ -8,6 +8,7 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
 
 import java.io.ByteArrayInputStream;
 import java.io.StringWriter;
@@ -21,7 +22,6 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 
 /**
@@ -47,9 +47,7 @@ public record ClusterCa(String certPem, String keyPem) {
     public static ClusterCa withPkcs8Key() {
         KeyPair kp = newKey();
         try {
-            return new ClusterCa(pem(selfSigned(kp)), "-----BEGIN PRIVATE KEY-----\n"
-                    + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(kp.getPrivate().getEncoded())
-                    + "\n-----END PRIVATE KEY-----\n");
+            return new ClusterCa(pem(selfSigned(kp)), pem(new PemObject("PRIVATE KEY", kp.getPrivate().getEncoded())));
         } catch (Exception e) {
             throw new IllegalStateException("cannot create a CA: " + e.getMessage(), e);
         }

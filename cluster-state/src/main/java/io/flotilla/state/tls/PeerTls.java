@@ -1,5 +1,6 @@
 package io.flotilla.state.tls;
 
+import io.flotilla.contracts.NodeKeyManager;
 import io.flotilla.state.ca.NodeCertificates;
 import org.jgroups.util.DefaultSocketFactory;
 import org.jgroups.util.SocketFactory;
@@ -9,7 +10,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import java.net.Socket;
@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -34,8 +33,6 @@ import java.security.cert.X509Certificate;
  * fails: a founding manager alone has no peer to talk to.
  */
 public final class PeerTls {
-    private static final String ALIAS = "node";
-
     private final Path cert;
     private final Path key;
     private final Path ca;
@@ -54,7 +51,7 @@ public final class PeerTls {
     public SocketFactory socketFactory() {
         try {
             SSLContext context = SSLContext.getInstance("TLSv1.3");
-            context.init(new KeyManager[]{new Keys()}, new TrustManager[]{new Peers()}, null);
+            context.init(new KeyManager[]{new NodeKeyManager(this::keys)}, new TrustManager[]{new Peers()}, null);
             DefaultSocketFactory factory = new DefaultSocketFactory(context);
             factory.setServerSocketConfigurator(s -> ((SSLServerSocket) s).setNeedClientAuth(true));
             return factory;
@@ -87,6 +84,16 @@ public final class PeerTls {
         }
     }
 
+    /** This node's key and chain for the handshake, or none while it has no identity (the handshake fails). */
+    private NodeKeyManager.Identity keys() {
+        try {
+            Identity i = identity();
+            return new NodeKeyManager.Identity(i.key, i.chain);
+        } catch (CertificateException e) {
+            return null;
+        }
+    }
+
     /** The peer's chain ends at this node's CA and its certificate is a manager's. */
     private void checkPeer(X509Certificate[] chain, String authType, boolean peerIsClient) throws CertificateException {
         X509TrustManager trust = identity().trust;
@@ -98,66 +105,6 @@ public final class PeerTls {
         String ou = NodeCertificates.attribute(chain[0].getSubjectX500Principal(), "OU").orElse("");
         if (!NodeCertificates.MANAGER_OU.equals(ou)) {
             throw new CertificateException("the Raft port talks to managers only, not to " + chain[0].getSubjectX500Principal());
-        }
-    }
-
-    private final class Keys extends X509ExtendedKeyManager {
-        private String alias() {
-            try {
-                identity();
-                return ALIAS;
-            } catch (CertificateException e) {
-                return null; // no identity yet: the handshake fails
-            }
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            return alias();
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return alias();
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-            return alias();
-        }
-
-        @Override
-        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-            return alias();
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            String a = alias();
-            return a == null ? null : new String[]{a};
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return getClientAliases(keyType, issuers);
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            try {
-                return identity().chain.clone();
-            } catch (CertificateException e) {
-                return null;
-            }
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            try {
-                return identity().key;
-            } catch (CertificateException e) {
-                return null;
-            }
         }
     }
 
