@@ -20,6 +20,25 @@ ensure_swarm() {
   fi
 }
 
+# waits until the machine is quiet: under QUIET_PERCENT (default 25) % of both cores busy over 2 s, at most
+# QUIET_MAX_S (default 90) s; prints how long it waited. A swarm just formed is still starting its services
+# (Flotilla's: the JVMs of scheduler-svc, network-svc and dns-svc, and their first compiles; on this 2-core
+# machine ~15 s at 70-100 % after the joins), and a run measured then measures that start as well.
+await_quiet() {
+  local limit=${QUIET_PERCENT:-25} max=${QUIET_MAX_S:-90} t0 busy0 all0 busy1 all1
+  t0=$(date +%s)
+  while (($(date +%s) - t0 < max)); do
+    read -r busy0 all0 < <(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8; exit}' /proc/stat)
+    sleep 2
+    read -r busy1 all1 < <(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8; exit}' /proc/stat)
+    if ((100 * (busy1 - busy0) < limit * (all1 - all0))); then
+      echo "machine quiet after $(($(date +%s) - t0)) s ($((100 * (busy1 - busy0) / (all1 - all0))) % busy over 2 s)"
+      return 0
+    fi
+  done
+  echo "machine not quiet after $max s; measuring anyway"
+}
+
 # wait until `docker service ps NAME` shows N tasks running
 await_running() {
   local name=$1 n=$2 i
