@@ -70,7 +70,8 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
      * A task's image reference that the engine knows only in another form (a digest-pinned reference of an image
      * made here: its name and tag) -> that form, so that the next task's create goes straight to it. Each task's
      * create was first refused ("No such image") and then made after two image lookups: three engine calls more
-     * on every container's path, a replacement's included.
+     * on every container's path, a replacement's included. A pinned reference not seen before is looked up once,
+     * before its first create ({@link #localForm}).
      */
     private final Map<String, String> localForms = new ConcurrentHashMap<>();
     private volatile Map<String, Task> assignment;
@@ -390,7 +391,7 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
         }
         ContainerConfig config = TaskContainers.configFor(task, nodeId.get(), networking.networkMode(task));
         String image = config.image();
-        String known = localForms.get(image);
+        String known = localForm(image);
         String containerId;
         long t0 = System.nanoTime();
         try {
@@ -431,6 +432,24 @@ public final class TaskReconciler implements TaskExecutor, AutoCloseable {
         t.containerId = containerId;
         LOG.fine(() -> "task " + t.taskId + ": created in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return new ObservedContainer(containerId, t.taskId, ObservedContainer.Phase.CREATED, 0, 0, 0, 0);
+    }
+
+    /**
+     * The form in which the engine knows a task's image, if it is known to differ or was looked up: null for a
+     * reference that is not pinned by digest (created as it is). A pinned one not seen before is looked up once,
+     * before its first create, by one worker while the others wait: the workers of a burst all had their first
+     * create refused before (six refusals and twelve image lookups for a node's first 17 tasks on the lab).
+     */
+    private String localForm(String image) {
+        String known = localForms.get(image);
+        if (known != null || image.indexOf('@') <= 0) {
+            return known;
+        }
+        try {
+            return localForms.computeIfAbsent(image, i -> runtime.localImage(i).orElse(null));
+        } catch (ContainerRuntimeException e) {
+            return null; // the create tries the reference as it is, and looks again if it is refused
+        }
     }
 
     private boolean start(Task task, Tracked t, ObservedContainer c) {

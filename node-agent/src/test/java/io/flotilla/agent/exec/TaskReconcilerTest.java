@@ -115,13 +115,13 @@ class TaskReconcilerTest {
         Task first = Tasks.task("t3", "web", 1, "img:1@sha256:0123", TaskState.TASK_RUNNING);
         executor.reconcile(List.of(first));
         await(() -> lastState("t3") == TaskState.TASK_RUNNING);
-        assertEquals(1, engine.refusedCreates, "the first task's create tried the pinned reference");
+        assertEquals(0, engine.refusedCreates, "the pinned reference's local form was looked up before the create");
 
         Task second = Tasks.task("t4", "web", 2, "img:1@sha256:0123", TaskState.TASK_RUNNING);
         executor.reconcile(List.of(first, second));
         await(() -> lastState("t4") == TaskState.TASK_RUNNING);
         assertEquals("img:1", engine.byName("web.2.t4").config.image());
-        assertEquals(1, engine.refusedCreates, "the second went straight to the local form");
+        assertEquals(0, engine.refusedCreates, "the second went straight to the local form");
 
         engine.images.remove("img:1"); // the local image is gone: the next task is rejected as for any missing image
         Task third = Tasks.task("t5", "web", 3, "img:1@sha256:0123", TaskState.TASK_RUNNING);
@@ -133,6 +133,31 @@ class TaskReconcilerTest {
         executor.reconcile(List.of(first, second, third, fourth));
         await(() -> lastState("t6") == TaskState.TASK_RUNNING);
         assertEquals("img:1@sha256:0123", engine.byName("web.4.t6").config.image());
+    }
+
+    @Test
+    void aBurstOfTasksOfANewPinnedReferenceLooksItUpOnceAndHasNoCreateRefused() {
+        engine.images.add("img:2");
+        Recording recording = new Recording(engine);
+        // six workers, as the agent's: each took the first task it was given at once
+        TaskReconciler burst = new TaskReconciler(recording, TaskNetworking.fixed("bridge"), () -> "node1",
+                System::currentTimeMillis, 6, 10, Runnable::run);
+        try {
+            burst.onStatus(reported::add);
+            List<Task> tasks = new java.util.ArrayList<>();
+            for (int i = 1; i <= 12; i++) {
+                tasks.add(Tasks.task("b" + i, "burst", i, "img:2@sha256:4567", TaskState.TASK_RUNNING));
+            }
+            burst.reconcile(tasks);
+            await(() -> tasks.stream().allMatch(t -> lastState(t.getMeta().getId()) == TaskState.TASK_RUNNING));
+            assertEquals(0, engine.refusedCreates, "no create refused");
+            assertEquals(12, engine.creates);
+            assertEquals(1, recording.calls.stream().filter("local img:2@sha256:4567"::equals).count(),
+                    "one lookup for the twelve tasks: " + recording.calls);
+            assertEquals("img:2", engine.byName("burst.7.b7").config.image());
+        } finally {
+            burst.close();
+        }
     }
 
     @Test
@@ -461,7 +486,10 @@ class TaskReconcilerTest {
         }
     }
 
-    /** Records the engine calls that look for or at a task's container, and the creates: "find t1", "inspect t1", "create t1". */
+    /**
+     * Records the engine calls that look for or at a task's container, the creates and the image lookups: "find t1",
+     * "inspect t1", "create t1", "local img:1".
+     */
     private static class Recording extends ForwardingRuntime {
         final List<String> calls = new CopyOnWriteArrayList<>();
 
@@ -486,6 +514,12 @@ class TaskReconcilerTest {
         public String create(ContainerConfig config) {
             calls.add("create " + config.labels().get(TaskContainers.LABEL_TASK_ID));
             return super.create(config);
+        }
+
+        @Override
+        public java.util.Optional<String> localImage(String image) {
+            calls.add("local " + image);
+            return super.localImage(image);
         }
     }
 
