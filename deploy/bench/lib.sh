@@ -20,6 +20,9 @@ ensure_swarm() {
   fi
 }
 
+# the machine's CPU ticks so far: busy (user, nice, system, irq, softirq) and all (busy, idle, iowait)
+cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8; exit}' /proc/stat; }
+
 # waits until the machine is quiet: under QUIET_PERCENT (default 25) % of both cores busy over 2 s, at most
 # QUIET_MAX_S (default 90) s; prints how long it waited. A swarm just formed is still starting its services
 # (Flotilla's: the JVMs of scheduler-svc, network-svc and dns-svc, and their first compiles; on this 2-core
@@ -29,9 +32,9 @@ await_quiet() {
   ((max > 0)) || return 0
   t0=$(date +%s)
   while (($(date +%s) - t0 < max)); do
-    read -r busy0 all0 < <(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8; exit}' /proc/stat)
+    read -r busy0 all0 < <(cpu_ticks)
     sleep 2
-    read -r busy1 all1 < <(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8; exit}' /proc/stat)
+    read -r busy1 all1 < <(cpu_ticks)
     if ((100 * (busy1 - busy0) < limit * (all1 - all0))); then
       echo "machine quiet after $(($(date +%s) - t0)) s ($((100 * (busy1 - busy0) / (all1 - all0))) % busy over 2 s)"
       return 0

@@ -17,7 +17,6 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import javax.net.ssl.SSLException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -265,9 +264,11 @@ public class NameTableFeed {
             return b.usePlaintext().build();
         }
         try {
+            // the node's key and certificate read as the agent's session reads them (SwarmCertificates): no key store
+            // sealed with PBKDF2 for each new channel
             return b.sslContext(GrpcSslContexts.forClient().trustManager(new File(ca))
-                    .keyManager(new File(certificate), new File(key)).build()).build();
-        } catch (SSLException | IllegalArgumentException e) {
+                    .keyManager(SwarmCertificates.keyManager(Path.of(key), Path.of(certificate))).build()).build();
+        } catch (IOException | IllegalArgumentException e) {
             throw new IllegalStateException("cannot use this node's certificate (" + certificate + "): " + e.getMessage(), e);
         }
     }
