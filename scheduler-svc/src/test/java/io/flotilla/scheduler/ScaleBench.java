@@ -1,5 +1,8 @@
 package io.flotilla.scheduler;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
 import io.flotilla.contracts.v1.ApplyRequest;
 import io.flotilla.contracts.v1.ApplyResponse;
 import io.flotilla.contracts.v1.Change;
@@ -30,9 +33,6 @@ import io.flotilla.contracts.v1.TaskSpec;
 import io.flotilla.contracts.v1.TaskState;
 import io.flotilla.contracts.v1.TaskStatus;
 import io.flotilla.contracts.v1.WatchRequest;
-import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.WireFormat;
 import io.flotilla.scheduler.grpc.EncodedWatch;
 import io.flotilla.scheduler.state.EncodedEvent;
 import io.grpc.ManagedChannel;
@@ -65,7 +65,7 @@ public final class ScaleBench {
     private final boolean ack;
 
     /** Watch thread only. */
-    private final Map<String, TaskState> seen = new HashMap<>();
+    private final Map<String, Integer> seen = new HashMap<>();
     private volatile long created;
     private volatile long assigned;
     private volatile long running;
@@ -284,8 +284,8 @@ public final class ScaleBench {
     /**
      * Follows every committed task change; counts each task once when first seen and once when first assigned.
      * The answers are read as the scheduler reads them ({@link EncodedWatch}), and of each task only its node and
-     * state ({@link #head}): decoding every task whole cost this JVM about as much CPU as the scheduler's, on the
-     * cores the measured processes share.
+     * state ({@link #head}): this JVM shares the cores with the processes it measures, so it decodes no more than
+     * it counts.
      */
     private void watchTasks(long fromIndex) {
         io.grpc.stub.ClientCalls.asyncServerStreamingCall(channel.newCall(EncodedWatch.METHOD, io.grpc.CallOptions.DEFAULT),
@@ -299,12 +299,12 @@ public final class ScaleBench {
                             }
                             long head = head(e.object());
                             int state = (int) head;
-                            TaskState before = seen.put(e.id(), TaskState.forNumber(state));
+                            Integer before = seen.put(e.id(), state);
                             if (before == null) {
                                 created++;
                             }
                             boolean isAssigned = head < 0 && state >= TaskState.TASK_ASSIGNED_VALUE;
-                            boolean wasAssigned = before != null && before.getNumber() >= TaskState.TASK_ASSIGNED_VALUE;
+                            boolean wasAssigned = before != null && before >= TaskState.TASK_ASSIGNED_VALUE;
                             if (isAssigned && !wasAssigned) {
                                 long now = System.nanoTime();
                                 if (assigned == 0) {
@@ -316,7 +316,8 @@ public final class ScaleBench {
                                     toAck.add(e.decode());
                                 }
                             }
-                            if (state == TaskState.TASK_RUNNING_VALUE && before != TaskState.TASK_RUNNING) {
+                            if (state == TaskState.TASK_RUNNING_VALUE
+                                    && (before == null || before != TaskState.TASK_RUNNING_VALUE)) {
                                 running++;
                             }
                         }
